@@ -1,0 +1,343 @@
+"""Load license files, check everything a schema cannot, and compile the rules once.
+
+Pydantic checks the shape of each file; this module checks what crosses parts of a file (citations that
+name a known legal basis, templates that name bound values, stages that exist, dated parameters that
+cover every rule version) and collects every problem of every file before failing, so a catalog author
+fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from licensedesk.contracts import profile_paths
+from licensedesk.core.catalog.models import Condition, License, Material, RuleVersion
+from licensedesk.core.rules.compiler import CompiledRules, Unit, compile_units
+from licensedesk.core.rules.templates import placeholder_problems
+from licensedesk.core.rules.vocabulary import Names, check_node
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}" if self.path else f"{self.file}: {self.message}"
+
+
+class CatalogError(Exception):
+    """The catalog cannot be used; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: list[CatalogProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class LookupProblem(LookupError):
+    """An unknown license id, or no rule version in force on a date; ``code`` is stable for callers."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class CompiledVersion:
+    """One rule version of one license, ready to evaluate."""
+
+    license: License
+    version: RuleVersion
+    conditions: CompiledRules
+    materials: CompiledRules
+    authority: CompiledRules
+
+
+class Catalog:
+    def __init__(self, licenses: dict[str, License], compiled: dict[tuple[str, str], CompiledVersion]) -> None:
+        self._licenses = licenses
+        self._compiled = compiled
+
+    def licenses(self) -> list[License]:
+        return list(self._licenses.values())
+
+    def license(self, license_id: str) -> License:
+        try:
+            return self._licenses[license_id]
+        except KeyError:
+            known = ", ".join(sorted(self._licenses))
+            raise LookupProblem("license.unknown", f"unknown license {license_id!r}; known: {known}") from None
+
+    def version_on(self, license_id: str, day: date) -> CompiledVersion:
+        """The rule version in force on ``day``: the date selects the law that applies."""
+        lic = self.license(license_id)
+        for version in lic.versions:
+            if version.in_force_on(day):
+                return self._compiled[(license_id, version.id)]
+        raise LookupProblem(
+            "license.no_version",
+            f"no rule version of {license_id} is in force on {day.isoformat()}; versions: "
+            + ", ".join(f"{v.id} (from {v.effective_from})" for v in lic.versions),
+        )
+
+    def version(self, license_id: str, version_id: str) -> CompiledVersion:
+        self.license(license_id)
+        try:
+            return self._compiled[(license_id, version_id)]
+        except KeyError:
+            raise LookupProblem(
+                "license.no_version", f"{license_id} has no rule version {version_id!r}"
+            ) from None
+
+
+def parameters_on(lic: License, day: date) -> dict[str, Any]:
+    """Each parameter's value in force on ``day`` (the latest whose effective_from is not after it)."""
+    resolved: dict[str, Any] = {}
+    for name, param in lic.parameters.items():
+        current = [v for v in param.values if v.effective_from <= day]
+        if current:
+            resolved[name] = current[-1].value
+    return resolved
+
+
+def default_paths() -> list[Path]:
+    folder = resources.files("licensedesk.core.catalog").joinpath("data")
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".yaml", ".yml")))
+
+
+def _loc(loc: Iterable[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _read(path: Path) -> tuple[License | None, list[CatalogProblem]]:
+    name = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        return None, [CatalogProblem(name, "", f"cannot read: {exc}")]
+    try:
+        return License.model_validate(data), []
+    except ValidationError as exc:
+        return None, [CatalogProblem(name, _loc(e["loc"]), e["msg"]) for e in exc.errors()]
+
+
+def _param_paths(lic: License) -> frozenset[str]:
+    """Parameter paths valid on every date: a rule may only name keys every dated value has."""
+    paths: set[str] = set()
+    for name, param in lic.parameters.items():
+        common: set[str] | None = None
+        for value in param.values:
+            keys = _dict_paths(value.value, name)
+            common = keys if common is None else common & keys
+        paths |= common or {name}
+    return frozenset(paths)
+
+
+def _dict_paths(value: Any, prefix: str) -> set[str]:
+    found = {prefix}
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            found |= _dict_paths(sub, f"{prefix}.{key}")
+    return found
+
+
+def _citation_problems(lic: License) -> Iterator[tuple[str, str]]:
+    bases = {b.id for b in lic.legal_bases}
+    if len(bases) != len(lic.legal_bases):
+        yield "legal_bases", "legal basis ids must be unique"
+
+    def walk(node: Any, where: str) -> Iterator[tuple[str, str]]:
+        if isinstance(node, dict):
+            if set(node) >= {"basis"} and set(node) <= {"basis", "article"} and isinstance(node["basis"], str):
+                if node["basis"] not in bases:
+                    yield where, f"cites unknown legal basis {node['basis']!r}"
+                return
+            for key, sub in node.items():
+                yield from walk(sub, f"{where}.{key}" if where else key)
+        elif isinstance(node, list):
+            for i, sub in enumerate(node):
+                yield from walk(sub, f"{where}[{i}]")
+
+    yield from walk(lic.model_dump(by_alias=True, exclude={"legal_bases"}), "")
+
+
+def _tree_problems(tree: Any, where: str, names: Names) -> list[tuple[str, str]]:
+    return [(p.path, p.message) for p in check_node(tree, where, names)]
+
+
+def _let_problems(let: dict[str, Any], where: str, names: Names) -> tuple[list[tuple[str, str]], Names]:
+    problems: list[tuple[str, str]] = []
+    for name, tree in let.items():
+        problems += _tree_problems(tree, f"{where}.let.{name}", names)
+        names = names.with_local(name)
+    return problems, names
+
+
+def _text_problems(texts: dict[str, Any], known: set[str], where: str) -> list[tuple[str, str]]:
+    out = []
+    for key, text in texts.items():
+        if text is None:
+            continue
+        for lang in ("zh", "en"):
+            out += [(f"{where}.{key}.{lang}", m) for m in placeholder_problems(getattr(text, lang), known)]
+    return out
+
+
+def _condition_problems(cond: Condition, where: str, base: Names) -> list[tuple[str, str]]:
+    problems, names = _let_problems(cond.let, where, base)
+    problems += _tree_problems(cond.test, f"{where}.test", names)
+    if cond.applies_when is not None:
+        problems += _tree_problems(cond.applies_when, f"{where}.applies_when", names)
+    for i, warning in enumerate(cond.warnings):
+        problems += _tree_problems(warning.when, f"{where}.warnings[{i}].when", names)
+    known = set(cond.let) | {"as_of"}
+    texts = {k: getattr(cond.explain, k) for k in ("met", "unmet", "unknown", "not_applicable")}
+    problems += _text_problems(texts, known, f"{where}.explain")
+    problems += _text_problems({"remedy": cond.remedy}, known, where)
+    problems += _text_problems({f"warnings[{i}].text": w.text for i, w in enumerate(cond.warnings)}, known, where)
+    return problems
+
+
+def _material_problems(material: Material, where: str, base: Names) -> list[tuple[str, str]]:
+    problems, names = _let_problems(material.let, where, base)
+    problems += _tree_problems(material.required_when, f"{where}.required_when", names)
+    known = set(material.let)
+    because = material.because
+    if because is not None and hasattr(because, "required"):
+        texts = {k: getattr(because, k) for k in ("required", "not_required", "unknown")}
+        problems += _text_problems(texts, known, f"{where}.because")
+    return problems
+
+
+def _workflow_problems(version: RuleVersion, where: str) -> Iterator[tuple[str, str]]:
+    flow = version.workflow
+    stages = {s.id: s for s in flow.stages}
+    phases = {p.id for p in version.process}
+    if len(stages) != len(flow.stages):
+        yield f"{where}.workflow.stages", "stage ids must be unique"
+    if flow.initial not in stages:
+        yield f"{where}.workflow.initial", f"unknown stage {flow.initial!r}"
+    for i, stage in enumerate(flow.stages):
+        if phases and stage.phase not in phases:
+            yield f"{where}.workflow.stages[{i}].phase", f"unknown process phase {stage.phase!r}"
+    for i, move in enumerate(flow.transitions):
+        for end, value in (("from", move.source), ("to", move.to)):
+            if value not in stages:
+                yield f"{where}.workflow.transitions[{i}].{end}", f"unknown stage {value!r}"
+        if move.source in stages and stages[move.source].terminal:
+            yield f"{where}.workflow.transitions[{i}].from", f"stage {move.source!r} is terminal"
+    reachable, frontier = {flow.initial}, [flow.initial]
+    while frontier:
+        current = frontier.pop()
+        for move in flow.transitions:
+            if move.source == current and move.to not in reachable:
+                reachable.add(move.to)
+                frontier.append(move.to)
+    for stage in flow.stages:
+        if stage.id not in reachable and not (stage.id == "withdrawn" and flow.withdrawable):
+            yield f"{where}.workflow.stages", f"stage {stage.id!r} cannot be reached from {flow.initial!r}"
+    for i, limit in enumerate(version.time_limits):
+        if limit.starts_at_stage is not None and limit.starts_at_stage not in stages:
+            yield f"{where}.time_limits[{i}].starts_at_stage", f"unknown stage {limit.starts_at_stage!r}"
+
+
+def _version_problems(lic: License, index: int, version: RuleVersion, params: frozenset[str]) -> list:
+    where = f"versions[{index}]"
+    base = Names(params=params, profile_paths=profile_paths())
+    problems: list[tuple[str, str]] = []
+    for kind, items in (("conditions", version.conditions), ("materials", version.materials)):
+        ids = [item.id for item in items]
+        problems += [(f"{where}.{kind}", f"duplicate id {i!r}") for i in sorted(set(ids)) if ids.count(i) > 1]
+    for i, cond in enumerate(version.conditions):
+        problems += _condition_problems(cond, f"{where}.conditions[{i}]", base)
+    for i, material in enumerate(version.materials):
+        problems += _material_problems(material, f"{where}.materials[{i}]", base)
+    problems += _tree_problems(version.authority.national_when, f"{where}.authority.national_when", base)
+    problems += list(_workflow_problems(version, where))
+    for name, param in lic.parameters.items():
+        if param.values[0].effective_from > version.effective_from:
+            problems.append((f"parameters.{name}", f"has no value in force on {version.effective_from} "
+                                                   f"when rule version {version.id} starts"))
+    return problems
+
+
+def _license_problems(lic: License) -> list[tuple[str, str]]:
+    problems = list(_citation_problems(lic))
+    params = _param_paths(lic)
+    ordered = sorted(lic.versions, key=lambda v: v.effective_from)
+    if list(lic.versions) != ordered:
+        problems.append(("versions", "versions must be listed by effective_from"))
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+            problems.append(("versions", f"version {earlier.id} overlaps version {later.id}"))
+    for i, version in enumerate(lic.versions):
+        problems += _version_problems(lic, i, version, params)
+    return problems
+
+
+def _compile(lic: License, version: RuleVersion) -> CompiledVersion:
+    name = f"{lic.id}@{version.id}"
+    conditions = compile_units(
+        (
+            Unit(
+                id=c.id,
+                test=c.test,
+                let=tuple(c.let.items()),
+                applies_when=c.applies_when,
+                warnings=tuple(w.when for w in c.warnings),
+            )
+            for c in version.conditions
+        ),
+        name=f"{name} conditions",
+    )
+    materials = compile_units(
+        (Unit(id=m.id, test=m.required_when, let=tuple(m.let.items())) for m in version.materials),
+        name=f"{name} materials",
+    )
+    authority = compile_units([Unit(id="authority", test=version.authority.national_when)], name=f"{name} authority")
+    return CompiledVersion(lic, version, conditions, materials, authority)
+
+
+def load_catalog(paths: Iterable[Path] | None = None) -> Catalog:
+    """Read, check and compile license files; raise :class:`CatalogError` listing every problem."""
+    licenses: dict[str, License] = {}
+    problems: list[CatalogProblem] = []
+    for path in paths if paths is not None else default_paths():
+        lic, found = _read(path)
+        problems += found
+        if lic is None:
+            continue
+        problems += [CatalogProblem(path.name, where, msg) for where, msg in _license_problems(lic)]
+        if lic.id in licenses:
+            problems.append(CatalogProblem(path.name, "id", f"license id {lic.id!r} is defined twice"))
+        licenses[lic.id] = lic
+    if problems:
+        raise CatalogError(problems)
+    compiled = {(lic.id, v.id): _compile(lic, v) for lic in licenses.values() for v in lic.versions}
+    return Catalog(licenses, compiled)
+
+
+def validate_files(paths: Iterable[Path] | None = None) -> list[CatalogProblem]:
+    try:
+        load_catalog(paths)
+    except CatalogError as exc:
+        return exc.problems
+    return []
+
+
+@cache
+def default_catalog() -> Catalog:
+    return load_catalog()

@@ -1,0 +1,238 @@
+"""The shape of a license definition file, as pydantic models.
+
+A license file holds legal facts as data: each with its citation, its effective dates and how certain it
+is. Rule trees (``test``, ``let``, ``required_when`` …) stay plain data here; the loader checks them
+against the rule vocabulary and compiles them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Certainty = Literal["L", "S", "W", "U"]
+FileKind = Literal["pdf", "jpeg", "png", "docx", "xlsx", "ofd"]
+Actor = Literal["agency", "client", "authority"]
+GUARDS = frozenset({"eligibility_eligible", "materials_accepted", "license_record"})
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    """A sentence in Simplified Chinese (shown first) and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Citation(_Model):
+    basis: str
+    article: str | None = None
+
+
+class LegalBasis(_Model):
+    id: str = Field(pattern=_ID)
+    title: str
+    title_en: str
+    instrument: str | None = None
+    url: str | None = None
+    kind: Literal["law", "practice"] = "law"
+    certainty: Certainty
+
+
+class ParameterValue(_Model):
+    effective_from: date
+    value: Any
+    citations: tuple[Citation, ...] = ()
+    certainty: Certainty
+    note: str | None = None
+
+
+class Parameter(_Model):
+    title: Text
+    values: tuple[ParameterValue, ...] = Field(min_length=1)
+
+    @field_validator("values")
+    @classmethod
+    def _dated_in_order(cls, values: tuple[ParameterValue, ...]) -> tuple[ParameterValue, ...]:
+        dates = [v.effective_from for v in values]
+        if dates != sorted(set(dates)):
+            raise ValueError("values must be listed by strictly increasing effective_from")
+        return values
+
+
+class Explain(_Model):
+    met: Text
+    unmet: Text
+    unknown: Text
+    not_applicable: Text | None = None
+
+
+class RuleWarning(_Model):
+    when: Any
+    text: Text
+
+
+class Condition(_Model):
+    id: str = Field(pattern=_ID)
+    title: Text
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    let: dict[str, Any] = {}
+    applies_when: Any = None
+    test: Any
+    warnings: tuple[RuleWarning, ...] = ()
+    explain: Explain
+    remedy: Text | None = None
+
+    @model_validator(mode="after")
+    def _not_applicable_needs_text(self) -> Condition:
+        if self.applies_when is not None and self.explain.not_applicable is None:
+            raise ValueError("a condition with applies_when needs explain.not_applicable")
+        return self
+
+
+class Because(_Model):
+    required: Text | None = None
+    not_required: Text | None = None
+    unknown: Text | None = None
+
+
+class Material(_Model):
+    id: str = Field(pattern=_ID)
+    title: Text
+    basis: Literal["statutory", "agency_practice", "province_practice"]
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    file_kinds: tuple[FileKind, ...] = Field(min_length=1)
+    guidance: Text
+    let: dict[str, Any] = {}
+    required_when: Any = True
+    because: Because | Text | None = None
+
+
+class AuthorityRef(_Model):
+    id: str
+    name_zh: str
+    name_en: str
+
+
+class Authority(_Model):
+    national_when: Any
+    national: AuthorityRef
+    provincial_suffix: Text
+    citations: tuple[Citation, ...] = ()
+
+
+class Phase(_Model):
+    id: str = Field(pattern=_ID)
+    title: Text
+    actor: Actor
+
+
+class Stage(_Model):
+    id: str = Field(pattern=_ID)
+    phase: str
+    actor: Actor
+    title: Text
+    terminal: bool = False
+
+
+class Transition(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: str = Field(alias="from")
+    to: str
+    guards: tuple[str, ...] = ()
+
+    @field_validator("guards")
+    @classmethod
+    def _known_guards(cls, guards: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [g for g in guards if g not in GUARDS]
+        if unknown:
+            raise ValueError(f"unknown guard(s) {', '.join(unknown)}; known: {', '.join(sorted(GUARDS))}")
+        return guards
+
+
+class Workflow(_Model):
+    initial: str
+    stages: tuple[Stage, ...] = Field(min_length=2)
+    transitions: tuple[Transition, ...] = Field(min_length=1)
+    withdrawable: bool = False
+
+
+class TimeLimit(_Model):
+    id: str = Field(pattern=_ID)
+    duty: Text
+    amount: int = Field(gt=0)
+    unit: Literal["days", "working_days"]
+    unit_certainty: Certainty | None = None
+    from_event: str
+    practice_from_event: str | None = None
+    starts_at_stage: str | None = None
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    certainty: Certainty
+    note: str | None = None
+
+
+class Validity(_Model):
+    years: int = Field(gt=0)
+    citations: tuple[Citation, ...] = ()
+    certainty: Certainty
+
+
+class Renewal(_Model):
+    lead_days: int = Field(gt=0)
+    citations: tuple[Citation, ...] = ()
+    certainty: Certainty
+
+
+class AnnualReport(_Model):
+    window_from: str
+    window_to: str
+    applies_to: str
+    citations: tuple[Citation, ...] = ()
+    certainty: Certainty
+
+    @field_validator("window_from", "window_to")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", value):
+            raise ValueError("expected MM-DD")
+        return value
+
+
+class RuleVersion(_Model):
+    id: str
+    effective_from: date
+    effective_to: date | None = None
+    summary: str
+    conditions: tuple[Condition, ...] = Field(min_length=1)
+    materials: tuple[Material, ...] = ()
+    authority: Authority
+    process: tuple[Phase, ...] = ()
+    workflow: Workflow
+    time_limits: tuple[TimeLimit, ...] = ()
+    validity: Validity
+    renewal: Renewal
+    annual_report: AnnualReport | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+class License(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    names: Text
+    short_names: Text
+    category: str
+    legal_bases: tuple[LegalBasis, ...] = Field(min_length=1)
+    parameters: dict[str, Parameter] = {}
+    versions: tuple[RuleVersion, ...] = Field(min_length=1)
+
+    def basis(self, basis_id: str) -> LegalBasis:
+        return next(b for b in self.legal_bases if b.id == basis_id)

@@ -1,0 +1,319 @@
+"""The company profile contract (../shared/contracts/company-profile.schema.json) as pydantic models.
+
+Why pydantic rather than only the JSON Schema: the same models give the web forms and the API typed
+fields, and they run the identifier checks (USCC, resident ID) that a schema cannot express. A test keeps
+them equal to the schema in both directions (every schema-valid profile is accepted, every rejected
+one is schema-invalid or carries a bad identifier).
+
+Absent means *not known yet*. Validation therefore keeps absence and ``null`` apart: the engine reads
+``model_dump(exclude_unset=True)``, where an absent field stays absent.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from licensedesk.core.identifiers import IdentifierError, validate_resident_id, validate_uscc
+
+Province = Literal[
+    "CN-AH", "CN-BJ", "CN-CQ", "CN-FJ", "CN-GD", "CN-GS", "CN-GX", "CN-GZ", "CN-HA", "CN-HB", "CN-HE",
+    "CN-HI", "CN-HL", "CN-HN", "CN-JL", "CN-JS", "CN-JX", "CN-LN", "CN-NM", "CN-NX", "CN-QH", "CN-SC",
+    "CN-SD", "CN-SH", "CN-SN", "CN-SX", "CN-TJ", "CN-XJ", "CN-XZ", "CN-YN", "CN-ZJ",
+]  # fmt: skip
+EntityType = Literal[
+    "limited_company", "joint_stock_company", "partnership", "sole_proprietorship", "individual_business",
+    "public_institution", "social_organization", "foreign_company", "natural_person",
+]  # fmt: skip
+Activity = Literal[
+    "online_advertising", "paid_information", "e_commerce_own_goods", "platform_for_third_parties",
+    "online_application_services", "membership_fees", "non_commercial_information", "online_data_processing",
+    "call_center", "idc_hosting", "cdn", "internet_access",
+]  # fmt: skip
+ApprovalArea = Literal[
+    "news", "publishing", "education", "healthcare", "drugs_medical_devices", "bulletin_board",
+    "culture_entertainment", "online_games", "audio_video", "live_streaming", "religion", "finance",
+]  # fmt: skip
+ContentArea = ApprovalArea | Literal["none"]
+Percent = Annotated[float, Field(ge=0, le=100)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _uscc(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return validate_uscc(value)
+    except IdentifierError as exc:
+        raise PydanticCustomError(exc.code, "{message}", {"message": str(exc), "field": field}) from None
+
+
+def _unique(values: list[Any] | None) -> list[Any] | None:
+    if values is not None and len(set(values)) != len(values):
+        raise PydanticCustomError("unique_items", "items must be unique / 列表项不得重复")
+    return values
+
+
+class LegalRepresentative(_Model):
+    name: str = Field(min_length=1)
+    id_type: Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit",
+                     "foreign_permanent_resident_id"] | None = None  # fmt: skip
+    id_number: str | None = None
+    mobile: str | None = None
+
+    @model_validator(mode="after")
+    def _resident_id(self) -> LegalRepresentative:
+        if self.id_type == "resident_id" and self.id_number is not None:
+            try:
+                self.id_number = validate_resident_id(self.id_number)
+            except IdentifierError as exc:
+                raise PydanticCustomError(exc.code, "id_number: {message}", {"message": str(exc)}) from None
+        return self
+
+
+class Shareholder(_Model):
+    name: str = Field(min_length=1)
+    kind: Literal["person", "entity"] | None = None
+    jurisdiction: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    share_pct: Percent
+    uscc: str | None = None
+
+    @field_validator("uscc")
+    @classmethod
+    def _check_uscc(cls, value: str | None) -> str | None:
+        return _uscc(value, "uscc")
+
+
+class Financials(_Model):
+    latest_statement_date: date | None = None
+    audited: bool | None = None
+    capital_verification_report: bool | None = None
+
+
+class Company(_Model):
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=300)
+    uscc: str | None = None
+    name_pre_approved: bool | None = None
+    entity_type: EntityType | None = None
+    registered_capital_cny: Annotated[float, Field(ge=0)] | None = None
+    established_on: date | None = None
+    business_license_valid_until: date | None = None
+    province: Province | None = None
+    city: str | None = None
+    registered_address: str | None = None
+    business_scope: str | None = None
+    legal_representative: LegalRepresentative | None = None
+    shareholders: list[Shareholder] | None = None
+    foreign_ownership_pct: Percent | None = None
+    staff_total: NonNegativeInt | None = None
+    technical_staff: NonNegativeInt | None = None
+    on_telecom_dishonesty_list: bool | None = None
+    financials: Financials | None = None
+
+    @field_validator("uscc")
+    @classmethod
+    def _check_uscc(cls, value: str | None) -> str | None:
+        return _uscc(value, "uscc")
+
+
+class PreApproval(_Model):
+    area: ApprovalArea
+    document_name: str | None = None
+    issued_by: str | None = None
+    number: str | None = None
+    valid_until: date | None = None
+
+
+class Website(_Model):
+    domain: str
+    owner_uscc: str | None = None
+    icp_filing_number: str | None = None
+
+    @field_validator("owner_uscc")
+    @classmethod
+    def _check_uscc(cls, value: str | None) -> str | None:
+        return _uscc(value, "owner_uscc")
+
+
+class App(_Model):
+    name: str
+    platforms: list[str] | None = None
+
+
+class Service(_Model):
+    coverage: Literal["provincial", "national"] | None = None
+    activities: list[Activity] | None = None
+    content_areas: list[ContentArea] | None = None
+    pre_approvals: list[PreApproval] | None = None
+    websites: list[Website] | None = None
+    apps: list[App] | None = None
+    hosting: Literal["mainland", "hong_kong", "overseas"] | None = None
+
+    _unique_lists = field_validator("activities", "content_areas")(classmethod(lambda cls, v: _unique(v)))
+
+
+class Security(_Model):
+    website_security_measures: bool | None = None
+    confidentiality_management_system: bool | None = None
+    user_information_security_system: bool | None = None
+
+
+class Readiness(_Model):
+    business_plan: bool | None = None
+    technical_solution: bool | None = None
+    premises_and_facilities: bool | None = None
+    long_term_service_capability: bool | None = None
+    security: Security | None = None
+
+
+class CompanyProfile(_Model):
+    schema_version: Literal["1"]
+    company: Company
+    service: Service | None = None
+    readiness: Readiness | None = None
+    extensions: dict[str, Any] | None = None
+
+    def to_contract(self) -> dict[str, Any]:
+        """The profile as contract JSON, absent fields left out (they mean 'not known yet')."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+_ZH = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不允许的字段",
+    "literal_error": "取值不在允许范围内",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "float_type": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "list_type": "应为列表",
+    "model_type": "应为对象",
+    "dict_type": "应为对象",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "greater_than_equal": "不得小于 {ge}",
+    "less_than_equal": "不得大于 {le}",
+    "string_too_short": "不得为空",
+    "string_too_long": "过长（最多 {max_length} 个字符）",
+    "string_pattern_mismatch": "格式不正确",
+    "json_invalid": "不是有效的 JSON",
+    "unique_items": "列表项不得重复",
+}
+
+
+class ProfileProblem(BaseModel):
+    """One violation of the profile contract, located by its dotted path."""
+
+    path: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '(profile)'}: {self.message}"
+
+
+class ProfileError(ValueError):
+    """A profile that does not meet the contract; ``problems`` holds every violation at once."""
+
+    def __init__(self, problems: list[ProfileProblem], source: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        head = f"{source}: " if source else ""
+        super().__init__(head + "; ".join(str(p) for p in problems))
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-plain") or str(part).startswith(("literal[", "nullable[")):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _problem(error: dict[str, Any]) -> ProfileProblem:
+    code = error["type"]
+    message = error["msg"]
+    path = _path(error["loc"])
+    ctx = error.get("ctx") or {}
+    if "message" in ctx:  # identifier errors carry their own bilingual text
+        message = ctx["message"]
+        if path.endswith("legal_representative"):
+            path += ".id_number"
+    elif code in _ZH:
+        zh = _ZH[code].format(**{k: v for k, v in ctx.items() if isinstance(v, int | float | str)})
+        message = f"{message} / {zh}"
+    if code == "literal_error" and "expected" in ctx:
+        message = f"Input should be one of {ctx['expected']} / 取值应为其中之一：{ctx['expected']}"
+    return ProfileProblem(path=path, code=code, message=message)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def validate_profile(data: Any, *, source: str | None = None) -> CompanyProfile:
+    """Validate a parsed profile (JSON or YAML); raise :class:`ProfileError` listing every violation."""
+    if not isinstance(data, dict):
+        raise ProfileError([ProfileProblem(path="", code="model_type",
+                                           message="a profile is a JSON object / 企业档案应为 JSON 对象")], source)
+    try:
+        text = json.dumps(data, default=_json_default, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError([ProfileProblem(path="", code="json_invalid", message=str(exc))], source) from None
+    try:
+        return CompanyProfile.model_validate_json(text)
+    except ValidationError as exc:
+        problems = [_problem(e) for e in exc.errors(include_url=False)]
+        raise ProfileError(problems, source) from None
+
+
+def parse_profile_text(text: str, *, source: str, yaml_allowed: bool = True) -> Any:
+    """Parse JSON (or YAML) text, turning syntax errors into a ProfileError with line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if not yaml_allowed or text.lstrip().startswith(("{", "[")):
+            raise ProfileError([ProfileProblem(path="", code="json_invalid",
+                                               message=f"invalid JSON at line {exc.lineno} column {exc.colno}: "
+                                                       f"{exc.msg}")], source) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise ProfileError([ProfileProblem(path="", code="yaml_invalid",
+                                           message=f"invalid YAML{where}: {getattr(exc, 'problem', exc)}")],
+                           source) from None
+
+
+def load_profile(path: Path) -> CompanyProfile:
+    """Read and validate a profile file (.json, .yaml or .yml)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProfileError([ProfileProblem(path="", code="file_missing", message="file not found / 文件不存在")],
+                           str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError([ProfileProblem(path="", code="file_unreadable", message=str(exc))], str(path)) from None
+    data = parse_profile_text(text, source=str(path), yaml_allowed=path.suffix.lower() != ".json")
+    return validate_profile(data, source=str(path))
