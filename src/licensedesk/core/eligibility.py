@@ -90,7 +90,9 @@ class Evaluator:
         default = Text(zh=default.zh.format(citation=citation), en=default.en.format(citation=citation))
         if because is None:
             return _MaterialView(material, citation, default, None, None)
-        return _MaterialView(material, citation, because.required or default, because.not_required, because.unknown)
+        return _MaterialView(
+            material, citation, because.required or default, because.not_required, because.unknown
+        )
 
     @property
     def license_id(self) -> str:
@@ -190,9 +192,13 @@ class Evaluator:
             return route.national.model_dump()
         code = profile.get("company", {}).get("province")
         if code is None:
-            warnings.add(Text(zh="未填写注册省份（company.province），无法确定受理的通信管理局。",
-                              en="The province (company.province) is not given, so the issuing "
-                                 "administration cannot be named."))
+            warnings.add(
+                Text(
+                    zh="未填写注册省份（company.province），无法确定受理的通信管理局。",
+                    en="The province (company.province) is not given, so the issuing "
+                    "administration cannot be named.",
+                )
+            )
             return {"id": "UNKNOWN", "name_zh": "待定（须填写注册省份）", "name_en": "to be determined"}
         province = province_by_code(code)
         return {
@@ -222,7 +228,11 @@ def evaluator_for(license_id: str, as_of: date, catalog: Catalog | None = None) 
 
 
 def check_profile(
-    profile: CompanyProfile | Mapping[str, Any], *, license_id: str, as_of: date, catalog: Catalog | None = None
+    profile: CompanyProfile | Mapping[str, Any],
+    *,
+    license_id: str,
+    as_of: date,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """One-off check: the full result for one profile."""
     return evaluator_for(license_id, as_of, catalog).check(profile)

@@ -274,8 +274,14 @@ def _json_default(value: Any) -> str:
 def validate_profile(data: Any, *, source: str | None = None) -> CompanyProfile:
     """Validate a parsed profile (JSON or YAML); raise :class:`ProfileError` listing every violation."""
     if not isinstance(data, dict):
-        raise ProfileError([ProfileProblem(path="", code="model_type",
-                                           message="a profile is a JSON object / 企业档案应为 JSON 对象")], source)
+        raise ProfileError(
+            [
+                ProfileProblem(
+                    path="", code="model_type", message="a profile is a JSON object / 企业档案应为 JSON 对象"
+                )
+            ],
+            source,
+        )
     try:
         text = json.dumps(data, default=_json_default, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
@@ -293,17 +299,31 @@ def parse_profile_text(text: str, *, source: str, yaml_allowed: bool = True) -> 
         return json.loads(text)
     except json.JSONDecodeError as exc:
         if not yaml_allowed or text.lstrip().startswith(("{", "[")):
-            raise ProfileError([ProfileProblem(path="", code="json_invalid",
-                                               message=f"invalid JSON at line {exc.lineno} column {exc.colno}: "
-                                                       f"{exc.msg}")], source) from None
+            raise ProfileError(
+                [
+                    ProfileProblem(
+                        path="",
+                        code="json_invalid",
+                        message=f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                    )
+                ],
+                source,
+            ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise ProfileError([ProfileProblem(path="", code="yaml_invalid",
-                                           message=f"invalid YAML{where}: {getattr(exc, 'problem', exc)}")],
-                           source) from None
+        raise ProfileError(
+            [
+                ProfileProblem(
+                    path="",
+                    code="yaml_invalid",
+                    message=f"invalid YAML{where}: {getattr(exc, 'problem', exc)}",
+                )
+            ],
+            source,
+        ) from None
 
 
 def load_profile(path: Path) -> CompanyProfile:
@@ -311,9 +331,12 @@ def load_profile(path: Path) -> CompanyProfile:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ProfileError([ProfileProblem(path="", code="file_missing", message="file not found / 文件不存在")],
-                           str(path)) from None
+        raise ProfileError(
+            [ProfileProblem(path="", code="file_missing", message="file not found / 文件不存在")], str(path)
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError([ProfileProblem(path="", code="file_unreadable", message=str(exc))], str(path)) from None
+        raise ProfileError(
+            [ProfileProblem(path="", code="file_unreadable", message=str(exc))], str(path)
+        ) from None
     data = parse_profile_text(text, source=str(path), yaml_allowed=path.suffix.lower() != ".json")
     return validate_profile(data, source=str(path))

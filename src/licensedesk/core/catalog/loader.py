@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,9 @@ class CompiledVersion:
 
 
 class Catalog:
-    def __init__(self, licenses: dict[str, License], compiled: dict[tuple[str, str], CompiledVersion]) -> None:
+    def __init__(
+        self, licenses: dict[str, License], compiled: dict[tuple[str, str], CompiledVersion]
+    ) -> None:
         self._licenses = licenses
         self._compiled = compiled
 
@@ -76,7 +79,9 @@ class Catalog:
             return self._licenses[license_id]
         except KeyError:
             known = ", ".join(sorted(self._licenses))
-            raise LookupProblem("license.unknown", f"unknown license {license_id!r}; known: {known}") from None
+            raise LookupProblem(
+                "license.unknown", f"unknown license {license_id!r}; known: {known}"
+            ) from None
 
     def version_on(self, license_id: str, day: date) -> CompiledVersion:
         """The rule version in force on ``day``: the date selects the law that applies."""
@@ -161,7 +166,11 @@ def _citation_problems(lic: License) -> Iterator[tuple[str, str]]:
 
     def walk(node: Any, where: str) -> Iterator[tuple[str, str]]:
         if isinstance(node, dict):
-            if set(node) >= {"basis"} and set(node) <= {"basis", "article"} and isinstance(node["basis"], str):
+            if (
+                set(node) >= {"basis"}
+                and set(node) <= {"basis", "article"}
+                and isinstance(node["basis"], str)
+            ):
                 if node["basis"] not in bases:
                     yield where, f"cites unknown legal basis {node['basis']!r}"
                 return
@@ -207,7 +216,9 @@ def _condition_problems(cond: Condition, where: str, base: Names) -> list[tuple[
     texts = {k: getattr(cond.explain, k) for k in ("met", "unmet", "unknown", "not_applicable")}
     problems += _text_problems(texts, known, f"{where}.explain")
     problems += _text_problems({"remedy": cond.remedy}, known, where)
-    problems += _text_problems({f"warnings[{i}].text": w.text for i, w in enumerate(cond.warnings)}, known, where)
+    problems += _text_problems(
+        {f"warnings[{i}].text": w.text for i, w in enumerate(cond.warnings)}, known, where
+    )
     return problems
 
 
@@ -269,8 +280,13 @@ def _version_problems(lic: License, index: int, version: RuleVersion, params: fr
     problems += list(_workflow_problems(version, where))
     for name, param in lic.parameters.items():
         if param.values[0].effective_from > version.effective_from:
-            problems.append((f"parameters.{name}", f"has no value in force on {version.effective_from} "
-                                                   f"when rule version {version.id} starts"))
+            problems.append(
+                (
+                    f"parameters.{name}",
+                    f"has no value in force on {version.effective_from} "
+                    f"when rule version {version.id} starts",
+                )
+            )
     return problems
 
 
@@ -280,7 +296,7 @@ def _license_problems(lic: License) -> list[tuple[str, str]]:
     ordered = sorted(lic.versions, key=lambda v: v.effective_from)
     if list(lic.versions) != ordered:
         problems.append(("versions", "versions must be listed by effective_from"))
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in pairwise(ordered):
         if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
             problems.append(("versions", f"version {earlier.id} overlaps version {later.id}"))
     for i, version in enumerate(lic.versions):
@@ -307,7 +323,9 @@ def _compile(lic: License, version: RuleVersion) -> CompiledVersion:
         (Unit(id=m.id, test=m.required_when, let=tuple(m.let.items())) for m in version.materials),
         name=f"{name} materials",
     )
-    authority = compile_units([Unit(id="authority", test=version.authority.national_when)], name=f"{name} authority")
+    authority = compile_units(
+        [Unit(id="authority", test=version.authority.national_when)], name=f"{name} authority"
+    )
     return CompiledVersion(lic, version, conditions, materials, authority)
 
 

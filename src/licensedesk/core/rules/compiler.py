@@ -185,8 +185,11 @@ class _Emitter:
             out = self.tmp()
             default = self.unknown_const(origin)
             if expr.maybe_unknown:
-                self.emit(indent, f"{out} = {expr.code} if {self.is_unknown(expr)} else "
-                                  f"{expr.code}.get({field!r}, {default})")
+                self.emit(
+                    indent,
+                    f"{out} = {expr.code} if {self.is_unknown(expr)} else "
+                    f"{expr.code}.get({field!r}, {default})",
+                )
             else:
                 self.emit(indent, f"{out} = {expr.code}.get({field!r}, {default})")
             expr = _Expr(out, True)
@@ -204,8 +207,9 @@ class _Emitter:
             if nones:
                 value = f"({self.unknown_of()} if ({nones}) else {value})"
         if unknowns:
-            self.emit(indent, f"{out} = {self.unknown_of(*unknowns)} if ({self.any_unknown(unknowns)}) "
-                              f"else {value}")
+            self.emit(
+                indent, f"{out} = {self.unknown_of(*unknowns)} if ({self.any_unknown(unknowns)}) else {value}"
+            )
         else:
             self.emit(indent, f"{out} = {value}")
         return _Expr(out, bool(unknowns))
@@ -317,8 +321,9 @@ class _Emitter:
         value = template.format(a=a.code, b=b.code)
         unknowns = [e for e in (a, b) if e.maybe_unknown]
         if unknowns:
-            self.emit(indent, f"{out} = {self.unknown_of(*unknowns)} if ({self.any_unknown(unknowns)}) "
-                              f"else {value}")
+            self.emit(
+                indent, f"{out} = {self.unknown_of(*unknowns)} if ({self.any_unknown(unknowns)}) else {value}"
+            )
         else:
             self.emit(indent, f"{out} = {value}")
         return _Expr(out, bool(unknowns))
@@ -341,7 +346,11 @@ class _Emitter:
         over = self.node(arg["over"], indent, scope)
         out = self.tmp()
         item = self.tmp()
-        origin = arg["over"]["var"] + "[*]" if isinstance(arg["over"], dict) and "var" in arg["over"] else arg["as"]
+        origin = (
+            arg["over"]["var"] + "[*]"
+            if isinstance(arg["over"], dict) and "var" in arg["over"]
+            else arg["as"]
+        )
         inner_scope = {**scope, arg["as"]: (_Expr(item, False), origin)}
         level = indent
         if over.maybe_unknown:

@@ -32,7 +32,9 @@ def placeholder_problems(text: str, known: Iterable[str]) -> list[str]:
         if not field.isidentifier():
             problems.append(f"placeholder {{{field}}} must be a plain name")
         elif field not in known:
-            problems.append(f"placeholder {{{field}}} is not bound by the rule; known: {', '.join(sorted(known))}")
+            problems.append(
+                f"placeholder {{{field}}} is not bound by the rule; known: {', '.join(sorted(known))}"
+            )
         if conversion:
             problems.append(f"placeholder {{{field}}} must not use a conversion (!{conversion})")
         if spec not in FORMAT_SPECS:
@@ -72,7 +74,9 @@ class _Shown:
             return _number(value, self.lang, spec)
         if isinstance(value, list | tuple):
             sep = "、" if self.lang == "zh" else ", "
-            return sep.join(self.label(v, self.lang) for v in value) or ("无" if self.lang == "zh" else "none")
+            return sep.join(self.label(v, self.lang) for v in value) or (
+                "无" if self.lang == "zh" else "none"
+            )
         if value is None:
             return "无" if self.lang == "zh" else "none"
         return self.label(value, self.lang)

@@ -72,9 +72,7 @@ def is_literal(node: Any) -> bool:
     """Scalars and lists of scalars are literals; dicts are always operators."""
     if node is None or isinstance(node, bool | int | float | str):
         return True
-    return isinstance(node, list) and all(
-        x is None or isinstance(x, bool | int | float | str) for x in node
-    )
+    return isinstance(node, list) and all(x is None or isinstance(x, bool | int | float | str) for x in node)
 
 
 def check_node(node: Any, where: str, names: Names) -> Iterator[RuleProblem]:
@@ -84,7 +82,7 @@ def check_node(node: Any, where: str, names: Names) -> Iterator[RuleProblem]:
     if not isinstance(node, dict) or len(node) != 1:
         yield RuleProblem(where, "a rule node is a literal or a mapping with exactly one operator")
         return
-    (op, arg), = node.items()
+    ((op, arg),) = node.items()
     here = f"{where}.{op}"
     if op not in OPERATORS:
         yield RuleProblem(here, f"unknown operator {op!r}; known: {', '.join(sorted(OPERATORS))}")
@@ -106,7 +104,9 @@ def _check_leaf(op: str, arg: Any, here: str, names: Names) -> Iterator[RuleProb
             yield RuleProblem(here, f"{arg!r} is not a field of the company profile contract")
         names.found_vars.add(arg)
     elif op == "ref" and arg.split(".", 1)[0] not in names.locals:
-        yield RuleProblem(here, f"{arg.split('.', 1)[0]!r} is not a let binding or iteration variable in scope")
+        yield RuleProblem(
+            here, f"{arg.split('.', 1)[0]!r} is not a let binding or iteration variable in scope"
+        )
     elif op == "param" and arg not in names.params:
         yield RuleProblem(here, f"unknown parameter {arg!r}")
     elif op == "ctx" and arg not in CONTEXT_NAMES:

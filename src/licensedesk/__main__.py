@@ -1,0 +1,3 @@
+from licensedesk.cli.main import main
+
+main()
