@@ -196,23 +196,10 @@ class _Emitter:
         return expr
 
     def compare(self, op: str, args: list, indent: int, scope: dict) -> _Expr:
-        a = self.node(args[0], indent, scope)
-        b = self.node(args[1], indent, scope)
-        pyop = "in" if op == "in" else op
-        value = f"({a.code} {pyop} {b.code})"
-        out = self.tmp()
-        unknowns = [e for e in (a, b) if e.maybe_unknown]
-        if op in ("<", "<=", ">", ">="):
-            nones = " or ".join(f"{e.code} is None" for e in unknowns)
-            if nones:
-                value = f"({self.unknown_of()} if ({nones}) else {value})"
-        if unknowns:
-            self.emit(
-                indent, f"{out} = {self.unknown_of(*unknowns)} if ({self.any_unknown(unknowns)}) else {value}"
-            )
-        else:
-            self.emit(indent, f"{out} = {value}")
-        return _Expr(out, bool(unknowns))
+        """Comparisons; ordering against ``null`` is unknown rather than a TypeError."""
+        return self.binary_on_values(
+            args, indent, scope, f"({{a}} {op} {{b}})", none_is_unknown=op in ("<", "<=", ">", ">=")
+        )
 
     def op_not(self, args: list, indent: int, scope: dict) -> _Expr:
         a = self.node(args[0], indent, scope)
@@ -314,12 +301,17 @@ class _Emitter:
     def op_nonempty(self, args: list, indent: int, scope: dict) -> _Expr:
         return self.unary_on_value(args, indent, scope, "(len({}) > 0)")
 
-    def binary_on_values(self, args: list, indent: int, scope: dict, template: str) -> _Expr:
+    def binary_on_values(
+        self, args: list, indent: int, scope: dict, template: str, none_is_unknown: bool = False
+    ) -> _Expr:
         a = self.node(args[0], indent, scope)
         b = self.node(args[1], indent, scope)
         out = self.tmp()
         value = template.format(a=a.code, b=b.code)
         unknowns = [e for e in (a, b) if e.maybe_unknown]
+        if none_is_unknown and unknowns:
+            nones = " or ".join(f"{e.code} is None" for e in unknowns)
+            value = f"({self.unknown_of()} if ({nones}) else {value})"
         if unknowns:
             self.emit(
                 indent, f"{out} = {self.unknown_of(*unknowns)} if ({self.any_unknown(unknowns)}) else {value}"
