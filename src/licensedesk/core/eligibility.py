@@ -23,7 +23,7 @@ from licensedesk.core.labels import label
 from licensedesk.core.profile import CompanyProfile
 from licensedesk.core.provinces import province_by_code
 from licensedesk.core.rules.compiler import MET, UNKNOWN, UNMET, VERDICT_NAMES, Outcome, Unknown
-from licensedesk.core.rules.templates import render
+from licensedesk.core.rules.templates import Template
 
 _BASIS_BECAUSE = {
     "statutory": Text(zh="法定申请材料（{citation}）", en="Statutory material ({citation})"),
@@ -46,19 +46,56 @@ def _trace(bindings: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in bindings.items() if v.__class__ is not Unknown}
 
 
-@dataclass(frozen=True)
+_Pair = tuple[Template, Template]
+
+
+def _pair(text: Text | None) -> _Pair | None:
+    return None if text is None else (Template(text.zh, "zh"), Template(text.en, "en"))
+
+
+def _render(pair: _Pair, bindings: Mapping[str, Any], item: dict[str, Any], key: str) -> None:
+    item[key] = pair[0].render(bindings, label)
+    item[f"{key}_en"] = pair[1].render(bindings, label)
+
+
 class _ConditionView:
-    spec: Condition
-    citation: str
+    """What a condition shows that does not depend on the profile, prepared once."""
+
+    def __init__(self, lic: License, spec: Condition) -> None:
+        self.spec = spec
+        self.static = {"id": spec.id, "title_zh": spec.title.zh, "title_en": spec.title.en}
+        self.citation = citation_text(lic, spec.citations)
+        self.reasons = {
+            status: _pair(getattr(spec.explain, status))
+            for status in ("met", "unmet", "unknown", "not_applicable")
+        }
+        self.remedy = _pair(spec.remedy)
 
 
-@dataclass(frozen=True)
 class _MaterialView:
-    spec: Material
-    citation: str
-    because_required: Text
-    because_not_required: Text | None
-    because_unknown: Text | None
+    """A material's fixed fields and its 'because' sentences per outcome, prepared once."""
+
+    def __init__(self, lic: License, spec: Material) -> None:
+        citation = citation_text(lic, spec.citations)
+        self.static = {
+            "id": spec.id,
+            "title_zh": spec.title.zh,
+            "title_en": spec.title.en,
+            "basis": spec.basis,
+            "citation": citation,
+            "guidance_zh": spec.guidance.zh,
+            "guidance_en": spec.guidance.en,
+        }
+        self.file_kinds = spec.file_kinds
+        default = _BASIS_BECAUSE[spec.basis]
+        default = Text(zh=default.zh.format(citation=citation), en=default.en.format(citation=citation))
+        because = spec.because
+        if isinstance(because, Text) or because is None:
+            required, not_required, unknown = because or default, None, None
+        else:
+            required = because.required or default
+            not_required, unknown = because.not_required, because.unknown or because.not_required
+        self.because = {MET: _pair(required), UNMET: _pair(not_required), UNKNOWN: _pair(unknown)}
 
 
 @dataclass
@@ -77,22 +114,8 @@ class Evaluator:
         self.params = parameters_on(lic, self.as_of)
         self._as_of_iso = self.as_of.isoformat()
         version = self.compiled.version
-        self._conditions = [_ConditionView(c, citation_text(lic, c.citations)) for c in version.conditions]
-        self._materials = [self._material_view(lic, m) for m in version.materials]
-
-    @staticmethod
-    def _material_view(lic: License, material: Material) -> _MaterialView:
-        citation = citation_text(lic, material.citations)
-        because = material.because
-        if isinstance(because, Text):
-            return _MaterialView(material, citation, because, None, None)
-        default = _BASIS_BECAUSE[material.basis]
-        default = Text(zh=default.zh.format(citation=citation), en=default.en.format(citation=citation))
-        if because is None:
-            return _MaterialView(material, citation, default, None, None)
-        return _MaterialView(
-            material, citation, because.required or default, because.not_required, because.unknown
-        )
+        self._conditions = [_ConditionView(lic, c) for c in version.conditions]
+        self._materials = [_MaterialView(lic, m) for m in version.materials]
 
     @property
     def license_id(self) -> str:
@@ -134,52 +157,31 @@ class Evaluator:
         return result
 
     def _condition(self, view: _ConditionView, outcome: Outcome) -> dict[str, Any]:
-        spec = view.spec
-        text = getattr(spec.explain, outcome.status)
-        bindings = {**outcome.bindings, "as_of": self._as_of_iso}
-        item: dict[str, Any] = {
-            "id": spec.id,
-            "title_zh": spec.title.zh,
-            "title_en": spec.title.en,
-            "status": outcome.status,
-            "reason": render(text.zh, bindings, "zh", label),
-            "reason_en": render(text.en, bindings, "en", label),
-            "citation": view.citation,
-        }
-        if outcome.status == UNKNOWN:
+        status = outcome.status
+        bindings = outcome.bindings
+        bindings["as_of"] = self._as_of_iso
+        item = dict(view.static)
+        item["status"] = status
+        _render(view.reasons[status], bindings, item, "reason")
+        item["citation"] = view.citation
+        if status == UNKNOWN:
             item["missing_fields"] = list(outcome.missing)
-        if spec.remedy is not None and outcome.status in (UNMET, UNKNOWN):
-            item["remedy"] = render(spec.remedy.zh, bindings, "zh", label)
-            item["remedy_en"] = render(spec.remedy.en, bindings, "en", label)
-        item["trace"] = _trace(outcome.bindings)
+        if view.remedy is not None and status in (UNMET, UNKNOWN):
+            _render(view.remedy, bindings, item, "remedy")
+        del bindings["as_of"]
+        item["trace"] = _trace(bindings)
         return item
 
     def _checklist(self, profile: Mapping[str, Any]) -> list[dict[str, Any]]:
         items = []
         for view, explain in zip(self._materials, self.compiled.materials.explain, strict=True):
             outcome = explain(profile, self.params, self._as_of_iso)
-            spec = view.spec
-            required = outcome.status == MET
-            if required:
-                because = view.because_required
-            elif outcome.status == UNKNOWN:
-                because = view.because_unknown or view.because_not_required
-            else:
-                because = view.because_not_required
-            item: dict[str, Any] = {
-                "id": spec.id,
-                "required": required,
-                "title_zh": spec.title.zh,
-                "title_en": spec.title.en,
-                "basis": spec.basis,
-                "citation": view.citation,
-                "guidance_zh": spec.guidance.zh,
-                "guidance_en": spec.guidance.en,
-                "file_kinds": list(spec.file_kinds),
-            }
+            item = dict(view.static)
+            item["required"] = outcome.status == MET
+            item["file_kinds"] = list(view.file_kinds)
+            because = view.because[outcome.status]
             if because is not None:
-                item["because"] = render(because.zh, outcome.bindings, "zh", label)
-                item["because_en"] = render(because.en, outcome.bindings, "en", label)
+                _render(because, outcome.bindings, item, "because")
             if outcome.status == UNKNOWN:
                 item["depends_on"] = list(outcome.missing)
             items.append(item)

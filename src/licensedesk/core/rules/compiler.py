@@ -18,6 +18,7 @@ profile paths that caused them, so a result can name its ``missing_fields``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -44,6 +45,12 @@ class Unknown:
 
 
 UNKNOWN_VALUE = Unknown()
+
+
+def _exact_sum(values: Iterable[float]) -> float:
+    """Sum without binary rounding drift: shares of 20.1 + 12.3 + 17.6 must make exactly 50, not
+    50.00000000000001 (which would read as over a 50 % cap)."""
+    return round(math.fsum(values), 9)
 
 
 def _merge(*values: Any) -> Unknown:
@@ -109,6 +116,7 @@ class _Emitter:
         self.lines: list[str] = []
         self.count = 0
         self.reads: dict[str, str] = {}
+        self.sections: dict[str, str] = {}
 
     def tmp(self) -> str:
         self.count += 1
@@ -141,11 +149,22 @@ class _Emitter:
         """Hoist a profile read into a local (once per function) and return the local's name."""
         if path not in self.reads:
             local = f"v_{path.replace('.', '__')}"
-            parts = path.split(".")
-            chain = "p" + "".join(f".get({part!r}, _E)" for part in parts[:-1])
-            self.emit(indent, f"{local} = {chain}.get({parts[-1]!r}, {self.unknown_const(path)})")
+            *parents, leaf = path.split(".")
+            parent = self.section(parents, indent)
+            self.emit(indent, f"{local} = {parent}.get({leaf!r}, {self.unknown_const(path)})")
             self.reads[path] = local
         return self.reads[path]
+
+    def section(self, parts: list[str], indent: int) -> str:
+        """The local holding a profile object (``company``, ``readiness.security``), read once."""
+        if not parts:
+            return "p"
+        key = ".".join(parts)
+        if key not in self.sections:
+            local = f"s_{key.replace('.', '__')}"
+            self.emit(indent, f"{local} = {self.section(parts[:-1], indent)}.get({parts[-1]!r}, _E)")
+            self.sections[key] = local
+        return self.sections[key]
 
     # -- nodes ------------------------------------------------------------------------------------
 
@@ -290,7 +309,7 @@ class _Emitter:
         return _Expr(out, a.maybe_unknown)
 
     def op_sum(self, args: list, indent: int, scope: dict) -> _Expr:
-        return self.unary_on_value(args, indent, scope, "sum({})")
+        return self.unary_on_value(args, indent, scope, "_sum({})")
 
     def op_count(self, args: list, indent: int, scope: dict) -> _Expr:
         return self.unary_on_value(args, indent, scope, "len({})")
@@ -537,6 +556,7 @@ def compile_units(units: Iterable[Unit], *, name: str) -> CompiledRules:
         "_K": Unknown,
         "_E": MappingProxyType({}),
         "_m": _merge,
+        "_sum": _exact_sum,
         "_O": Outcome,
         **consts,
     }

@@ -84,4 +84,21 @@ class _Shown:
 
 def render(text: str, bindings: Mapping[str, Any], lang: str, label: Callable[[Any, str], str]) -> str:
     """Fill a validated template with the values a rule bound, formatted for ``lang``."""
-    return text.format_map({name: _Shown(value, lang, label) for name, value in bindings.items()})
+    return Template(text, lang).render(bindings, label)
+
+
+class Template:
+    """A template parsed once: most sentences name nothing and are returned as they are."""
+
+    __slots__ = ("fields", "lang", "text")
+
+    def __init__(self, text: str, lang: str) -> None:
+        self.text = text
+        self.lang = lang
+        self.fields = tuple(sorted(placeholders(text)))
+
+    def render(self, bindings: Mapping[str, Any], label: Callable[[Any, str], str]) -> str:
+        if not self.fields:
+            return self.text
+        lang = self.lang
+        return self.text.format_map({name: _Shown(bindings[name], lang, label) for name in self.fields})
