@@ -19,6 +19,7 @@ profile paths that caused them, so a result can name its ``missing_fields``.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -198,7 +199,12 @@ class _Emitter:
 
     def leaf_ref(self, path: str, indent: int, scope: dict) -> _Expr:
         name, *fields = path.split(".")
-        expr, origin = scope[name]
+        entry = scope[name]
+        if isinstance(entry, _Deferred):
+            # a let used once: computed here, where it is needed, so a short-circuit can skip it
+            expr, origin = self.node(entry.tree, indent, entry.scope), name
+        else:
+            expr, origin = entry
         for field in fields:
             origin = f"{origin}.{field}"
             out = self.tmp()
@@ -473,8 +479,39 @@ def _needed_lets(unit: Unit) -> list[tuple[str, Any]]:
     return [(name, tree) for name, tree in unit.let if name in need and name in lets]
 
 
-def _emit_lets(em: _Emitter, lets: Iterable[tuple[str, Any]], indent: int, scope: dict) -> None:
+@dataclass(frozen=True)
+class _Deferred:
+    tree: Any
+    scope: dict
+
+
+def _ref_uses(node: Any, in_loop: bool = False) -> Counter[str]:
+    """How often each name is referred to; a use inside a quantifier body counts as many."""
+    uses: Counter[str] = Counter()
+    if isinstance(node, dict):
+        ((op, arg),) = node.items()
+        if op == "ref":
+            uses[arg.split(".", 1)[0]] += 2 if in_loop else 1
+        elif op in QUANTIFIERS:
+            uses += _ref_uses(arg["over"], in_loop)
+            uses += _ref_uses(arg[QUANTIFIERS[op]], True)
+        else:
+            for sub in arg if isinstance(arg, list) else [arg]:
+                uses += _ref_uses(sub, in_loop)
+    return uses
+
+
+def _emit_lets(
+    em: _Emitter,
+    lets: Iterable[tuple[str, Any]],
+    indent: int,
+    scope: dict,
+    defer: frozenset[str] = frozenset(),
+) -> None:
     for name, tree in lets:
+        if name in defer:
+            scope[name] = _Deferred(tree, dict(scope))
+            continue
         value = em.node(tree, indent, scope)
         local = f"l_{em.prefix}{name}"
         em.emit(indent, f"{local} = {value.code}")
@@ -491,7 +528,10 @@ def _verdict_source(units: tuple[Unit, ...], consts: dict[str, Any]) -> str:
         scope: dict = {}
         needed = _needed_lets(unit)
         _hoist_reads(em, [tree for _, tree in needed] + [unit.applies_when, unit.test])
-        _emit_lets(em, needed, 1, scope)
+        uses = _ref_uses(unit.test) + _ref_uses(unit.applies_when)
+        for _, tree in needed:
+            uses += _ref_uses(tree)
+        _emit_lets(em, needed, 1, scope, defer=frozenset(n for n, _ in needed if uses[n] == 1))
         level = 1
         if unit.applies_when is not None:
             applies = em.node(unit.applies_when, 1, scope)
