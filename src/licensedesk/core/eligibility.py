@@ -70,6 +70,7 @@ class _ConditionView:
             for status in ("met", "unmet", "unknown", "not_applicable")
         }
         self.remedy = _pair(spec.remedy)
+        self.warnings = [_pair(w.text) for w in spec.warnings]
 
 
 class _MaterialView:
@@ -139,7 +140,10 @@ class Evaluator:
             outcome = explain(profile, self.params, self._as_of_iso)
             conditions.append(self._condition(view, outcome))
             for index in outcome.warnings:
-                warnings.add(view.spec.warnings[index].text)
+                pair = view.warnings[index]
+                warnings.add_text(
+                    pair[0].render(outcome.bindings, label), pair[1].render(outcome.bindings, label)
+                )
             worst = max(worst, {UNMET: 2, UNKNOWN: 1}.get(outcome.status, 0))
         result: dict[str, Any] = {
             "license": self.license_id,
@@ -218,9 +222,12 @@ class _Warnings:
         self.en: list[str] = []
 
     def add(self, text: Text) -> None:
-        if text.zh not in self.zh:
-            self.zh.append(text.zh)
-            self.en.append(text.en)
+        self.add_text(text.zh, text.en)
+
+    def add_text(self, zh: str, en: str) -> None:
+        if zh not in self.zh:
+            self.zh.append(zh)
+            self.en.append(en)
 
 
 def evaluator_for(license_id: str, as_of: date, catalog: Catalog | None = None) -> Evaluator:

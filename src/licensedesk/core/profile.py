@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from licensedesk.core.identifiers import IdentifierError, validate_resident_id, validate_uscc
@@ -40,12 +48,25 @@ ApprovalArea = Literal[
     "news", "publishing", "education", "healthcare", "drugs_medical_devices", "bulletin_board",
     "culture_entertainment", "online_games", "audio_video", "live_streaming", "religion", "finance",
 ]  # fmt: skip
-ContentArea = ApprovalArea | Literal["none"]
+ContentArea = Literal[
+    "news", "publishing", "education", "healthcare", "drugs_medical_devices", "bulletin_board",
+    "culture_entertainment", "online_games", "audio_video", "live_streaming", "religion", "finance", "none",
+]  # fmt: skip
 Percent = Annotated[float, Field(ge=0, le=100)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 3.0 as an integer; strict pydantic would not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+NonNegativeInt = Annotated[int, BeforeValidator(_integral), Field(ge=0)]
 
 
 class _Model(BaseModel):
+    """Strict, closed models. A field the contract does not allow to be null is typed without None
+    but defaults to None: absent is fine (not known yet), an explicit null is a validation error."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
@@ -60,16 +81,16 @@ def _uscc(value: str | None, field: str) -> str | None:
 
 def _unique(values: list[Any] | None) -> list[Any] | None:
     if values is not None and len(set(values)) != len(values):
-        raise PydanticCustomError("unique_items", "items must be unique / 列表项不得重复")
+        raise PydanticCustomError("unique_items", "items must be unique")
     return values
 
 
 class LegalRepresentative(_Model):
     name: str = Field(min_length=1)
     id_type: Literal["resident_id", "passport", "hk_macao_permit", "taiwan_permit",
-                     "foreign_permanent_resident_id"] | None = None  # fmt: skip
-    id_number: str | None = None
-    mobile: str | None = None
+                     "foreign_permanent_resident_id"] = None  # fmt: skip
+    id_number: str = None
+    mobile: str = None
 
     @model_validator(mode="after")
     def _resident_id(self) -> LegalRepresentative:
@@ -83,10 +104,10 @@ class LegalRepresentative(_Model):
 
 class Shareholder(_Model):
     name: str = Field(min_length=1)
-    kind: Literal["person", "entity"] | None = None
-    jurisdiction: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    kind: Literal["person", "entity"] = None
+    jurisdiction: str = Field(default=None, pattern=r"^[A-Z]{2}$")
     share_pct: Percent
-    uscc: str | None = None
+    uscc: str = None
 
     @field_validator("uscc")
     @classmethod
@@ -95,31 +116,31 @@ class Shareholder(_Model):
 
 
 class Financials(_Model):
-    latest_statement_date: date | None = None
-    audited: bool | None = None
-    capital_verification_report: bool | None = None
+    latest_statement_date: date = None
+    audited: bool = None
+    capital_verification_report: bool = None
 
 
 class Company(_Model):
     name: str = Field(min_length=1, max_length=200)
-    name_en: str | None = Field(default=None, max_length=300)
+    name_en: str = Field(default=None, max_length=300)
     uscc: str | None = None
-    name_pre_approved: bool | None = None
-    entity_type: EntityType | None = None
-    registered_capital_cny: Annotated[float, Field(ge=0)] | None = None
-    established_on: date | None = None
+    name_pre_approved: bool = None
+    entity_type: EntityType = None
+    registered_capital_cny: Annotated[float, Field(ge=0)] = None
+    established_on: date = None
     business_license_valid_until: date | None = None
-    province: Province | None = None
-    city: str | None = None
-    registered_address: str | None = None
-    business_scope: str | None = None
-    legal_representative: LegalRepresentative | None = None
-    shareholders: list[Shareholder] | None = None
-    foreign_ownership_pct: Percent | None = None
-    staff_total: NonNegativeInt | None = None
-    technical_staff: NonNegativeInt | None = None
-    on_telecom_dishonesty_list: bool | None = None
-    financials: Financials | None = None
+    province: Province = None
+    city: str = None
+    registered_address: str = None
+    business_scope: str = None
+    legal_representative: LegalRepresentative = None
+    shareholders: list[Shareholder] = None
+    foreign_ownership_pct: Percent = None
+    staff_total: NonNegativeInt = None
+    technical_staff: NonNegativeInt = None
+    on_telecom_dishonesty_list: bool = None
+    financials: Financials = None
 
     @field_validator("uscc")
     @classmethod
@@ -129,9 +150,9 @@ class Company(_Model):
 
 class PreApproval(_Model):
     area: ApprovalArea
-    document_name: str | None = None
-    issued_by: str | None = None
-    number: str | None = None
+    document_name: str = None
+    issued_by: str = None
+    number: str = None
     valid_until: date | None = None
 
 
@@ -148,41 +169,41 @@ class Website(_Model):
 
 class App(_Model):
     name: str
-    platforms: list[str] | None = None
+    platforms: list[str] = None
 
 
 class Service(_Model):
-    coverage: Literal["provincial", "national"] | None = None
-    activities: list[Activity] | None = None
-    content_areas: list[ContentArea] | None = None
-    pre_approvals: list[PreApproval] | None = None
-    websites: list[Website] | None = None
-    apps: list[App] | None = None
-    hosting: Literal["mainland", "hong_kong", "overseas"] | None = None
+    coverage: Literal["provincial", "national"] = None
+    activities: list[Activity] = None
+    content_areas: list[ContentArea] = None
+    pre_approvals: list[PreApproval] = None
+    websites: list[Website] = None
+    apps: list[App] = None
+    hosting: Literal["mainland", "hong_kong", "overseas"] = None
 
     _unique_lists = field_validator("activities", "content_areas")(classmethod(lambda cls, v: _unique(v)))
 
 
 class Security(_Model):
-    website_security_measures: bool | None = None
-    confidentiality_management_system: bool | None = None
-    user_information_security_system: bool | None = None
+    website_security_measures: bool = None
+    confidentiality_management_system: bool = None
+    user_information_security_system: bool = None
 
 
 class Readiness(_Model):
-    business_plan: bool | None = None
-    technical_solution: bool | None = None
-    premises_and_facilities: bool | None = None
-    long_term_service_capability: bool | None = None
-    security: Security | None = None
+    business_plan: bool = None
+    technical_solution: bool = None
+    premises_and_facilities: bool = None
+    long_term_service_capability: bool = None
+    security: Security = None
 
 
 class CompanyProfile(_Model):
     schema_version: Literal["1"]
     company: Company
-    service: Service | None = None
-    readiness: Readiness | None = None
-    extensions: dict[str, Any] | None = None
+    service: Service = None
+    readiness: Readiness = None
+    extensions: dict[str, Any] = None
 
     def to_contract(self) -> dict[str, Any]:
         """The profile as contract JSON, absent fields left out (they mean 'not known yet')."""
@@ -248,6 +269,10 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _shown_bound(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _problem(error: dict[str, Any]) -> ProfileProblem:
     code = error["type"]
     message = error["msg"]
@@ -258,7 +283,8 @@ def _problem(error: dict[str, Any]) -> ProfileProblem:
         if path.endswith("legal_representative"):
             path += ".id_number"
     elif code in _ZH:
-        zh = _ZH[code].format(**{k: v for k, v in ctx.items() if isinstance(v, int | float | str)})
+        shown = {k: _shown_bound(v) for k, v in ctx.items() if isinstance(v, int | float | str)}
+        zh = _ZH[code].format(**shown)
         message = f"{message} / {zh}"
     if code == "literal_error" and "expected" in ctx:
         message = f"Input should be one of {ctx['expected']} / 取值应为其中之一：{ctx['expected']}"

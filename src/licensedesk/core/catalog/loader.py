@@ -21,10 +21,10 @@ import yaml
 from pydantic import ValidationError
 
 from licensedesk.contracts import profile_paths
-from licensedesk.core.catalog.models import Condition, License, Material, RuleVersion
+from licensedesk.core.catalog.models import Condition, License, Material, RuleVersion, Text
 from licensedesk.core.rules.compiler import CompiledRules, Unit, compile_units
 from licensedesk.core.rules.templates import placeholder_problems
-from licensedesk.core.rules.vocabulary import Names, check_node
+from licensedesk.core.rules.vocabulary import NAME_RE, Names, check_node
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,19 @@ def _read(path: Path) -> tuple[License | None, list[CatalogProblem]]:
     try:
         return License.model_validate(data), []
     except ValidationError as exc:
-        return None, [CatalogProblem(name, _loc(e["loc"]), e["msg"]) for e in exc.errors()]
+        errors = exc.errors()
+        locs = [tuple(e["loc"]) for e in errors]
+        # pydantic also calls a list "too short" when its only item failed; that sends the author
+        # looking for the wrong mistake, so a too_short error above another error is dropped
+        kept = [
+            e
+            for e in errors
+            if not (
+                e["type"] == "too_short"
+                and any(len(o) > len(e["loc"]) and o[: len(e["loc"])] == tuple(e["loc"]) for o in locs)
+            )
+        ]
+        return None, [CatalogProblem(name, _loc(e["loc"]), e["msg"]) for e in kept]
 
 
 def _param_paths(lic: License) -> frozenset[str]:
@@ -180,7 +192,7 @@ def _citation_problems(lic: License) -> Iterator[tuple[str, str]]:
             for i, sub in enumerate(node):
                 yield from walk(sub, f"{where}[{i}]")
 
-    yield from walk(lic.model_dump(by_alias=True, exclude={"legal_bases"}), "")
+    yield from walk(lic.model_dump(mode="json", by_alias=True, exclude={"legal_bases"}), "")
 
 
 def _tree_problems(tree: Any, where: str, names: Names) -> list[tuple[str, str]]:
@@ -190,6 +202,9 @@ def _tree_problems(tree: Any, where: str, names: Names) -> list[tuple[str, str]]
 def _let_problems(let: dict[str, Any], where: str, names: Names) -> tuple[list[tuple[str, str]], Names]:
     problems: list[tuple[str, str]] = []
     for name, tree in let.items():
+        if not NAME_RE.match(name):
+            problems.append((f"{where}.let", f"let name {name!r} must be a lower-case name (a-z, 0-9, _)"))
+            continue
         problems += _tree_problems(tree, f"{where}.let.{name}", names)
         names = names.with_local(name)
     return problems, names
@@ -227,7 +242,9 @@ def _material_problems(material: Material, where: str, base: Names) -> list[tupl
     problems += _tree_problems(material.required_when, f"{where}.required_when", names)
     known = set(material.let)
     because = material.because
-    if because is not None and hasattr(because, "required"):
+    if isinstance(because, Text):
+        problems += _text_problems({"because": because}, known, where)
+    elif because is not None:
         texts = {k: getattr(because, k) for k in ("required", "not_required", "unknown")}
         problems += _text_problems(texts, known, f"{where}.because")
     return problems

@@ -100,8 +100,12 @@ class CompiledRules:
 
 @dataclass(frozen=True)
 class _Expr:
+    """A generated expression; ``origin`` is the profile path its value (or items) came from."""
+
     code: str
     maybe_unknown: bool
+    origin: str | None = None
+    literal: bool = False
 
 
 _KNOWN_TRUE = _Expr("True", False)
@@ -172,7 +176,7 @@ class _Emitter:
     def node(self, node: Any, indent: int, scope: dict[str, tuple[_Expr, str]]) -> _Expr:
         if not isinstance(node, dict):
             value = tuple(node) if isinstance(node, list) else node
-            return _Expr(repr(value), False)
+            return _Expr(repr(value), False, literal=True)
         ((op, arg),) = node.items()
         handler = _HANDLERS.get(op)
         arg = unary_shorthand(op, arg)
@@ -183,7 +187,7 @@ class _Emitter:
         return self.compare(op, arg, indent, scope)
 
     def leaf_var(self, path: str, indent: int, scope: dict) -> _Expr:
-        return _Expr(self.read(path, indent), True)
+        return _Expr(self.read(path, indent), True, origin=path)
 
     def leaf_missing(self, path: str, indent: int, scope: dict) -> _Expr:
         return _Expr(f"({self.is_unknown(_Expr(self.read(path, indent), True))})", False)
@@ -202,9 +206,11 @@ class _Emitter:
         entry = scope[name]
         if isinstance(entry, _Deferred):
             # a let used once: computed here, where it is needed, so a short-circuit can skip it
-            expr, origin = self.node(entry.tree, indent, entry.scope), name
+            expr = self.node(entry.tree, indent, entry.scope)
+            origin = expr.origin or name
         else:
             expr, origin = entry
+        expr = _Expr(expr.code, expr.maybe_unknown, origin)
         for field in fields:
             origin = f"{origin}.{field}"
             out = self.tmp()
@@ -217,13 +223,17 @@ class _Emitter:
                 )
             else:
                 self.emit(indent, f"{out} = {expr.code}.get({field!r}, {default})")
-            expr = _Expr(out, True)
+            expr = _Expr(out, True, origin)
         return expr
 
     def compare(self, op: str, args: list, indent: int, scope: dict) -> _Expr:
         """Comparisons; ordering against ``null`` is unknown rather than a TypeError."""
         return self.binary_on_values(
-            args, indent, scope, f"({{a}} {op} {{b}})", none_is_unknown=op in ("<", "<=", ">", ">=")
+            args,
+            indent,
+            scope,
+            lambda a, b: f"({a.code} {op} {b.code})",
+            none_is_unknown=op in ("<", "<=", ">", ">="),
         )
 
     def op_not(self, args: list, indent: int, scope: dict) -> _Expr:
@@ -327,15 +337,21 @@ class _Emitter:
         return self.unary_on_value(args, indent, scope, "(len({}) > 0)")
 
     def binary_on_values(
-        self, args: list, indent: int, scope: dict, template: str, none_is_unknown: bool = False
+        self,
+        args: list,
+        indent: int,
+        scope: dict,
+        template: Callable[[_Expr, _Expr], str],
+        none_is_unknown: bool = False,
     ) -> _Expr:
         a = self.node(args[0], indent, scope)
         b = self.node(args[1], indent, scope)
         out = self.tmp()
-        value = template.format(a=a.code, b=b.code)
+        value = template(a, b)
         unknowns = [e for e in (a, b) if e.maybe_unknown]
-        if none_is_unknown and unknowns:
-            nones = " or ".join(f"{e.code} is None" for e in unknowns)
+        nullable = [e for e in (a, b) if not e.literal]
+        if none_is_unknown and nullable:
+            nones = " or ".join(f"{e.code} is None" for e in nullable)
             value = f"({self.unknown_of()} if ({nones}) else {value})"
         if unknowns:
             self.emit(
@@ -343,7 +359,7 @@ class _Emitter:
             )
         else:
             self.emit(indent, f"{out} = {value}")
-        return _Expr(out, bool(unknowns))
+        return _Expr(out, bool(unknowns) or (none_is_unknown and bool(nullable)))
 
     def op_intersect(self, args: list, indent: int, scope: dict) -> _Expr:
         if isinstance(args[1], dict) and "param" in args[1]:
@@ -352,22 +368,22 @@ class _Emitter:
             self.emit(indent, f"{local} = {self.node(args[1], indent, scope).code}")
             args = [args[0], {"ref": local}]
             scope = {**scope, local: (_Expr(local, False), local)}
-        return self.binary_on_values(args, indent, scope, "[x_ for x_ in {a} if x_ in {b}]")
+        return self.binary_on_values(
+            args, indent, scope, lambda a, b: f"[x_ for x_ in {a.code} if x_ in {b.code}]"
+        )
 
     def op_contains_any(self, args: list, indent: int, scope: dict) -> _Expr:
-        return self.binary_on_values(
-            args, indent, scope, "({a} is not None and any(k_ in {a} for k_ in {b}))"
-        )
+        def template(a: _Expr, b: _Expr) -> str:
+            found = f"any(k_ in {a.code} for k_ in {b.code})"
+            return found if a.literal else f"({a.code} is not None and {found})"
+
+        return self.binary_on_values(args, indent, scope, template)
 
     def quantifier(self, op: str, arg: dict, indent: int, scope: dict) -> _Expr:
         over = self.node(arg["over"], indent, scope)
         out = self.tmp()
         item = self.tmp()
-        origin = (
-            arg["over"]["var"] + "[*]"
-            if isinstance(arg["over"], dict) and "var" in arg["over"]
-            else arg["as"]
-        )
+        origin = f"{over.origin}[*]" if over.origin else arg["as"]
         inner_scope = {**scope, arg["as"]: (_Expr(item, False), origin)}
         level = indent
         if over.maybe_unknown:
@@ -380,7 +396,7 @@ class _Emitter:
         self.emit(level, f"for {item} in {over.code}:")
         body = self.node(arg[QUANTIFIERS[op]], level + 1, inner_scope)
         self._quantifier_step(op, arg, out, item, body, level + 1)
-        return _Expr(out, over.maybe_unknown or body.maybe_unknown)
+        return _Expr(out, over.maybe_unknown or body.maybe_unknown, over.origin if op == "filter" else None)
 
     def _quantifier_step(self, op: str, arg: dict, out: str, item: str, body: _Expr, level: int) -> None:
         if body.maybe_unknown:
@@ -515,7 +531,7 @@ def _emit_lets(
         value = em.node(tree, indent, scope)
         local = f"l_{em.prefix}{name}"
         em.emit(indent, f"{local} = {value.code}")
-        scope[name] = (_Expr(local, value.maybe_unknown), name)
+        scope[name] = (_Expr(local, value.maybe_unknown, value.origin), value.origin or name)
 
 
 def _verdict_source(units: tuple[Unit, ...], consts: dict[str, Any]) -> str:

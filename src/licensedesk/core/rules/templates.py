@@ -46,14 +46,18 @@ def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in _FORMATTER.parse(text) if field}
 
 
+def _plain(value: float, decimals: int) -> str:
+    """Thousands separators, up to ``decimals`` decimals, no trailing zeros: exact figures, no rounding
+    that would hide a shortfall (999,999 must not read as 100 万元)."""
+    return f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+
+
 def _number(value: float, lang: str, spec: str) -> str:
     if spec == "wan":
-        wan = value / 10_000
-        shown = f"{wan:,.0f}" if wan == int(wan) else f"{wan:,.2f}".rstrip("0").rstrip(".")
-        return f"{shown} 万元" if lang == "zh" else f"CNY {value:,.0f}"
+        return f"{_plain(value / 10_000, 4)} 万元" if lang == "zh" else f"CNY {_plain(value, 2)}"
     if spec == "pct":
-        return f"{value:g}%"
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+        return f"{value:.10g}%"
+    return f"{int(value):,}" if value == int(value) else f"{value:,.2f}"
 
 
 class _Shown:
