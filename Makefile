@@ -1,5 +1,7 @@
 # licensedesk — every target installs what it needs first.
-PYTHON ?= python3.11
+# Django 6 needs Python 3.12+: the first one found, pyenv's versions included.
+PYTHON ?= $(shell for p in python3.12 python3.13 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -V); do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v $$p || echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,7 +9,9 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test bench lint fmt clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11+ ($(PYTHON) not found)"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "licensedesk needs Python 3.12 or newer (需要 Python 3.12+); none found"; exit 1; }
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "recreating $(VENV) with $(PYTHON)"; rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -20,8 +24,12 @@ run: install
 	$(BIN)/licensedesk check examples/eligible-shenzhen.json --license icp-b25
 	$(BIN)/licensedesk check examples/not-eligible.yaml --license icp-b25
 
+# The persistence tests run a second time on PostgreSQL (running locally, trust auth).
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: install
 	$(BIN)/python -m pytest
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest tests/web -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/screen.py

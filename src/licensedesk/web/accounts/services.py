@@ -1,0 +1,205 @@
+"""Writes for agencies and users. Role and activation changes are permission changes: each is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from licensedesk.web.accounts.models import Agency, Role, User
+from licensedesk.web.accounts.roles import ensure_admin
+from licensedesk.web.audit.services import audit_record
+from licensedesk.web.errors import InvalidInput
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "role": user.role,
+        "company": user.company_id,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+    }
+
+
+def agency_create(*, name: str, actor: User | None = None) -> Agency:
+    """A new agency (tenant). ``actor`` None means the platform itself (setup, demo data)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(
+            "An agency needs a name.", code="accounts.agency_name_required", message_zh="请填写机构名称。"
+        )
+    if Agency.objects.filter(name=name).exists():
+        raise InvalidInput(
+            f"An agency named {name!r} already exists.",
+            code="accounts.agency_exists",
+            message_zh="该机构名称已存在。",
+        )
+    with transaction.atomic():
+        agency = Agency.objects.create(name=name)
+        audit_record(agency=agency, actor=actor, action="agency.created", target=agency, after={"name": name})
+    return agency
+
+
+def _check_role_company(*, agency: Agency | int, role: str, company: Any | None) -> None:
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    if role not in Role.values:
+        raise InvalidInput(
+            f"Unknown role {role!r}; roles: {', '.join(Role.values)}.",
+            code="accounts.invalid_role",
+            message_zh=f"未知的角色 {role!r}。",
+        )
+    if role == Role.CLIENT_USER:
+        if company is None:
+            raise InvalidInput(
+                "A client user belongs to a client company; choose one.",
+                code="accounts.company_required",
+                message_zh="客户用户须关联一家客户企业。",
+            )
+        if company.agency_id != agency_id:
+            raise InvalidInput(
+                "That company is a client of another agency.",
+                code="accounts.company_other_agency",
+                message_zh="该企业不是本机构的客户。",
+            )
+    elif company is not None:
+        raise InvalidInput(
+            "Only client users belong to a client company.",
+            code="accounts.company_not_allowed",
+            message_zh="只有客户用户可以关联客户企业。",
+        )
+
+
+def user_create(
+    *,
+    agency: Agency,
+    username: str,
+    password: str | None,
+    role: str,
+    actor: User | None,
+    company: Any | None = None,
+    email: str = "",
+    display_name: str = "",
+    check_password: bool = True,
+) -> User:
+    """A user of ``agency``. ``actor`` must be an admin of that agency (None: the platform itself).
+    ``password`` None leaves the account without a usable password (invitation flows)."""
+    if actor is not None:
+        ensure_admin(actor, agency.pk, action="create users")
+    _check_role_company(agency=agency, role=role, company=company)
+    username = username.strip()
+    if not username:
+        raise InvalidInput(
+            "A username is required.", code="accounts.username_required", message_zh="请填写用户名。"
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(
+            f"The username {username!r} is taken.",
+            code="accounts.username_taken",
+            message_zh="该用户名已被使用。",
+        )
+    user = User(
+        username=username,
+        email=email,
+        display_name=display_name,
+        role=role,
+        agency=agency,
+        company=company,
+        is_staff=role == Role.AGENCY_ADMIN,
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if check_password:
+            try:
+                password_validation.validate_password(password, user)
+            except ValidationError as exc:
+                raise InvalidInput(
+                    "The password is too weak: " + " ".join(exc.messages),
+                    code="accounts.weak_password",
+                    message_zh="密码强度不足：" + " ".join(exc.messages),
+                    details={"problems": exc.messages},
+                ) from None
+        user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        audit_record(
+            agency=agency,
+            actor=actor,
+            action="user.created",
+            target=user,
+            after={"username": user.username, **_user_snapshot(user)},
+        )
+    return user
+
+
+def _other_active_admins(user: User) -> bool:
+    return (
+        User.objects.filter(agency_id=user.agency_id, role=Role.AGENCY_ADMIN, is_active=True)
+        .exclude(pk=user.pk)
+        .exists()
+    )
+
+
+def user_change_role(*, user: User, role: str, actor: User, company: Any | None = None) -> User:
+    """Give ``user`` another role (and, for a client user, a company). Agency admins only; the last
+    active admin of an agency cannot be demoted."""
+    ensure_admin(actor, user.agency_id, action="change roles")
+    _check_role_company(agency=user.agency_id, role=role, company=company)
+    if user.role == Role.AGENCY_ADMIN and role != Role.AGENCY_ADMIN and not _other_active_admins(user):
+        raise InvalidInput(
+            "This is the agency's last admin; make someone else an admin first.",
+            code="accounts.last_admin",
+            message_zh="这是本机构唯一的管理员，请先指定其他管理员。",
+        )
+    before = _user_snapshot(user)
+    user.role = role
+    user.company = company
+    user.is_staff = role == Role.AGENCY_ADMIN
+    if before == _user_snapshot(user):
+        return user
+    with transaction.atomic():
+        user.save(update_fields=["role", "company", "is_staff"])
+        audit_record(
+            agency=user.agency_id,
+            actor=actor,
+            action="user.role_changed",
+            target=user,
+            before=before,
+            after=_user_snapshot(user),
+        )
+    return user
+
+
+def user_set_active(*, user: User, active: bool, actor: User) -> User:
+    """Let a user sign in again, or stop them (accounts are deactivated, never deleted: the audit trail
+    refers to them)."""
+    ensure_admin(actor, user.agency_id, action="activate or deactivate users")
+    if user.pk == actor.pk and not active:
+        raise InvalidInput(
+            "You cannot deactivate yourself.",
+            code="accounts.self_deactivate",
+            message_zh="不能停用自己的账户。",
+        )
+    if not active and user.role == Role.AGENCY_ADMIN and not _other_active_admins(user):
+        raise InvalidInput(
+            "This is the agency's last admin; make someone else an admin first.",
+            code="accounts.last_admin",
+            message_zh="这是本机构唯一的管理员，请先指定其他管理员。",
+        )
+    if user.is_active == active:
+        return user
+    before = _user_snapshot(user)
+    user.is_active = active
+    with transaction.atomic():
+        user.save(update_fields=["is_active"])
+        audit_record(
+            agency=user.agency_id,
+            actor=actor,
+            action="user.activated" if active else "user.deactivated",
+            target=user,
+            before=before,
+            after=_user_snapshot(user),
+        )
+    return user

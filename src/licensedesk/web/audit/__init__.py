@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: append-only events, SHA-256 hash-chained per agency."""

@@ -1,0 +1,103 @@
+"""AuditEvent (append-only, hash-chained) and AuditChain (each agency's chain head)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from licensedesk.web.audit.chain import GENESIS_HASH, timestamp
+
+
+class AppendOnlyError(RuntimeError):
+    """Audit events are never updated or deleted through the application."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events are append-only")
+
+
+class AuditChain(models.Model):
+    """The head of an agency's chain: the last sequence number and hash.
+
+    Appends lock the agency row first, so two writers cannot fork the chain; keeping the head lets
+    ``audit_verify`` notice events deleted from, or forged onto, the end of the chain.
+    """
+
+    agency = models.OneToOneField(
+        "accounts.Agency", on_delete=models.PROTECT, primary_key=True, related_name="audit_chain"
+    )
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "审计链 audit chain"
+
+
+class AuditEvent(models.Model):
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="audit_events")
+    seq = models.PositiveBigIntegerField(help_text="Position in the agency's chain, from 1, without gaps.")
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True, help_text="The actor's username at the time.")
+    action = models.CharField(max_length=64)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+    )
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计事件 audit event"
+        verbose_name_plural = "审计事件 audit events"
+        ordering = ("agency_id", "seq")
+        constraints = (models.UniqueConstraint(fields=["agency", "seq"], name="audit_event_agency_seq_uniq"),)
+        indexes = (
+            models.Index(fields=["agency", "-occurred_at"], name="audit_agency_time_idx"),
+            models.Index(fields=["case", "seq"], name="audit_case_seq_idx"),
+            models.Index(fields=["agency", "action"], name="audit_agency_action_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} by {self.actor_label or 'system'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events are append-only")
+
+    def hash_fields(self) -> dict[str, Any]:
+        """The fields the hash covers, as stored."""
+        return {
+            "agency": self.agency_id,
+            "seq": self.seq,
+            "occurred_at": timestamp(self.occurred_at),
+            "actor": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "case": self.case_id,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "before": self.before,
+            "after": self.after,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+        }

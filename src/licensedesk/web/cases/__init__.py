@@ -1,0 +1,1 @@
+"""Client companies and their cases: the stage machine, guards, eligibility checks, notes, tasks."""

@@ -1,0 +1,356 @@
+"""Reads of companies and cases. Who sees what is decided here, once:
+
+* a client user sees only their own company and its cases;
+* consultants and agency admins see their agency's companies and cases;
+* nobody sees anything of another agency; an inactive or agency-less user sees nothing.
+
+Every view, API and admin page reads through :func:`companies_visible_to` / :func:`cases_visible_to`
+(or the selectors built on them), never through ``Case.objects`` directly. A lookup by id of something
+the user may not see raises :class:`NotFound` — the same as a missing id, so existence never leaks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from licensedesk.core.catalog.loader import default_catalog
+from licensedesk.web.accounts.models import STAFF_ROLES, Role
+from licensedesk.web.cases.check_diff import CheckDiff, diff_check_results
+from licensedesk.web.cases.guards import GuardContext, GuardOutcome, evaluate_guards
+from licensedesk.web.cases.models import (
+    Case,
+    CaseCheck,
+    ClientCompany,
+    GuardOverride,
+    LicenseRecord,
+    Note,
+    NoteVisibility,
+    Task,
+)
+from licensedesk.web.cases.stage_machine import StageMachine, machine_for
+from licensedesk.web.errors import NotFound
+
+
+def _reader(user: Any) -> Any | None:
+    """The user if they may read anything at all, else None."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.is_active
+        or user.agency_id is None
+    ):
+        return None
+    if user.role == Role.CLIENT_USER and user.company_id is None:
+        return None
+    if user.role not in Role.values:
+        return None
+    return user
+
+
+# -- the one place tenancy is applied ------------------------------------------------------------------
+
+
+def companies_visible_to(*, user: Any) -> QuerySet[ClientCompany]:
+    reader = _reader(user)
+    if reader is None:
+        return ClientCompany.objects.none()
+    companies = ClientCompany.objects.filter(agency_id=reader.agency_id)
+    if reader.role == Role.CLIENT_USER:
+        companies = companies.filter(pk=reader.company_id)
+    return companies
+
+
+def cases_visible_to(*, user: Any) -> QuerySet[Case]:
+    reader = _reader(user)
+    if reader is None:
+        return Case.objects.none()
+    cases = Case.objects.filter(agency_id=reader.agency_id)
+    if reader.role == Role.CLIENT_USER:
+        cases = cases.filter(company_id=reader.company_id)
+    return cases
+
+
+def is_staff_reader(user: Any) -> bool:
+    reader = _reader(user)
+    return reader is not None and reader.role in STAFF_ROLES
+
+
+# -- companies ----------------------------------------------------------------------------------------
+
+
+def company_list_visible_to(*, user: Any, search: str = "", province: str = "") -> QuerySet[ClientCompany]:
+    """Companies by name; ``search`` matches a name fragment or a USCC prefix."""
+    companies = companies_visible_to(user=user)
+    search = search.strip()
+    if search:
+        companies = companies.filter(Q(name__icontains=search) | Q(uscc__startswith=search.upper()))
+    if province:
+        companies = companies.filter(province=province)
+    return companies.order_by("name", "pk")
+
+
+def company_get_visible_to(*, user: Any, company_id: int) -> ClientCompany:
+    company = companies_visible_to(user=user).filter(pk=company_id).first()
+    if company is None:
+        raise NotFound("No such company.", code="company.not_found", message_zh="未找到该企业。")
+    return company
+
+
+# -- cases --------------------------------------------------------------------------------------------
+
+
+def case_list_visible_to(
+    *,
+    user: Any,
+    stage: str = "",
+    consultant_id: int | None = None,
+    company_id: int | None = None,
+    license_id: str = "",
+    search: str = "",
+    open_only: bool = False,
+) -> QuerySet[Case]:
+    """The case list (one query with company and consultant), newest activity first."""
+    cases = cases_visible_to(user=user).select_related("company", "consultant")
+    if stage:
+        cases = cases.filter(stage=stage)
+    if consultant_id is not None:
+        cases = cases.filter(consultant_id=consultant_id)
+    if company_id is not None:
+        cases = cases.filter(company_id=company_id)
+    if license_id:
+        cases = cases.filter(license_id=license_id)
+    if open_only:
+        cases = cases.filter(closed_at__isnull=True)
+    search = search.strip()
+    if search:
+        cases = cases.filter(Q(company__name__icontains=search) | Q(company__uscc__startswith=search.upper()))
+    return cases.order_by("-updated_at", "-pk")
+
+
+def case_get_visible_to(*, user: Any, case_id: int) -> Case:
+    case = cases_visible_to(user=user).select_related("company", "consultant").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("No such case.", code="case.not_found", message_zh="未找到该案件。")
+    return case
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    title_zh: str
+    title_en: str
+    actor: str
+    terminal: bool
+    cases: list[Case] = field(default_factory=list)
+
+
+def case_board(*, user: Any, license_id: str, open_only: bool = True) -> list[BoardColumn]:
+    """The staff board of one license: a column per stage (in workflow order), cases in each.
+    One query. Stages come from the license's rule versions, newest first, so cases opened under an
+    older version still find their column."""
+    lic = default_catalog().license(license_id)
+    columns: dict[str, BoardColumn] = {}
+    for version in reversed(lic.versions):
+        for stage in version.workflow.stages:
+            columns.setdefault(
+                stage.id, BoardColumn(stage.id, stage.title.zh, stage.title.en, stage.actor, stage.terminal)
+            )
+    for case in case_list_visible_to(user=user, license_id=license_id, open_only=open_only):
+        column = columns.get(case.stage)
+        if column is None:  # a stage no version declares any more: show it rather than hide the case
+            column = columns.setdefault(
+                case.stage, BoardColumn(case.stage, case.stage, case.stage, "agency", False)
+            )
+        column.cases.append(case)
+    return list(columns.values())
+
+
+def case_machine(case: Case) -> StageMachine:
+    return machine_for(case.license_id, case.ruleset_version)
+
+
+def stage_titles(case: Case) -> tuple[str, str]:
+    stage = case_machine(case).stage(case.stage)
+    return stage.title.zh, stage.title.en
+
+
+# -- checks -------------------------------------------------------------------------------------------
+
+
+def case_checks(*, case: Case) -> QuerySet[CaseCheck]:
+    """The case's stored checks, newest first (the caller has the case from a visibility selector)."""
+    return CaseCheck.objects.filter(case_id=case.pk).select_related("run_by").order_by("-created_at", "-pk")
+
+
+def check_diff(*, before: CaseCheck, after: CaseCheck) -> CheckDiff:
+    return diff_check_results(before.result, after.result)
+
+
+def case_check_diff(*, case: Case) -> CheckDiff | None:
+    """What changed between the case's two latest checks (None with fewer than two). One query."""
+    latest = list(CaseCheck.objects.filter(case_id=case.pk).order_by("-created_at", "-pk")[:2])
+    if len(latest) < 2:
+        return None
+    return diff_check_results(latest[1].result, latest[0].result)
+
+
+# -- notes, tasks -------------------------------------------------------------------------------------
+
+
+def notes_visible_to(*, user: Any, case: Case) -> QuerySet[Note]:
+    """Staff see every note; a client user only notes shared with the client."""
+    reader = _reader(user)
+    if reader is None or case.agency_id != reader.agency_id:
+        return Note.objects.none()
+    notes = Note.objects.filter(case_id=case.pk)
+    if reader.role == Role.CLIENT_USER:
+        if case.company_id != reader.company_id:
+            return Note.objects.none()
+        notes = notes.filter(visibility=NoteVisibility.CLIENT)
+    return notes.select_related("author").order_by("-created_at", "-pk")
+
+
+def tasks_visible_to(*, user: Any, case: Case | None = None, open_only: bool = False) -> QuerySet[Task]:
+    """Tasks are staff-only: a case's tasks, or (without ``case``) all the agency's."""
+    reader = _reader(user)
+    if reader is None or reader.role not in STAFF_ROLES:
+        return Task.objects.none()
+    tasks = Task.objects.filter(case__agency_id=reader.agency_id)
+    if case is not None:
+        tasks = tasks.filter(case_id=case.pk)
+    if open_only:
+        tasks = tasks.filter(done_at__isnull=True)
+    return tasks.select_related("assignee", "case", "case__company").order_by("done_at", "due_on", "pk")
+
+
+# -- the case page ------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    stage_title_zh: str
+    stage_title_en: str
+    checks: list[CaseCheck]  # newest first, at most ``checks_shown``
+    check_diff: CheckDiff | None
+    notes: list[Note]
+    tasks: list[Task]
+    license_record: LicenseRecord | None
+    overrides: list[GuardOverride]
+
+    @property
+    def latest_check(self) -> CaseCheck | None:
+        return self.checks[0] if self.checks else None
+
+
+def case_detail(*, user: Any, case_id: int, checks_shown: int = 5) -> CaseDetail:
+    """Everything the case page shows, in a fixed number of queries (5 for staff, 3 for a client)."""
+    case = (
+        cases_visible_to(user=user)
+        .select_related("company", "consultant", "license_record")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.", code="case.not_found", message_zh="未找到该案件。")
+    staff = user.role in STAFF_ROLES
+    checks = list(case_checks(case=case)[:checks_shown])
+    notes = list(notes_visible_to(user=user, case=case))
+    tasks = (
+        list(tasks_visible_to(user=user, case=case).select_related(None).select_related("assignee"))
+        if staff
+        else []
+    )
+    overrides = list(GuardOverride.objects.filter(case_id=case.pk).select_related("actor")) if staff else []
+    title_zh, title_en = stage_titles(case)
+    try:
+        record = case.license_record
+    except LicenseRecord.DoesNotExist:
+        record = None
+    return CaseDetail(
+        case=case,
+        stage_title_zh=title_zh,
+        stage_title_en=title_en,
+        checks=checks,
+        check_diff=diff_check_results(checks[1].result, checks[0].result) if len(checks) >= 2 else None,
+        notes=notes,
+        tasks=tasks,
+        license_record=record,
+        overrides=overrides,
+    )
+
+
+# -- the moves a user can make ------------------------------------------------------------------------
+
+
+@dataclass
+class MoveOption:
+    """A stage the case can move to next, and whether ``user`` can move it there now."""
+
+    to_stage: str
+    title_zh: str
+    title_en: str
+    guards: list[GuardOutcome]
+    withdrawal: bool
+    permitted: bool  # the user's role allows moving this case
+
+    @property
+    def allowed(self) -> bool:
+        return self.permitted and all(g.passed for g in self.guards)
+
+    @property
+    def blocked_by(self) -> list[GuardOutcome]:
+        return [g for g in self.guards if not g.passed]
+
+
+def case_moves(*, user: Any, case: Case) -> list[MoveOption]:
+    """The moves out of the case's stage, each with its guards evaluated as of now (refusal messages
+    included), for the buttons of the case page. Client users get none."""
+    reader = _reader(user)
+    if reader is None or reader.role not in STAFF_ROLES or case.agency_id != reader.agency_id:
+        return []
+    permitted = reader.role == Role.AGENCY_ADMIN or case.consultant_id == reader.pk
+    machine = case_machine(case)
+    if machine.is_terminal(case.stage):
+        return []
+    overrides: dict[str, int] = {}
+    for guard_id, override_id in (
+        GuardOverride.objects.filter(case_id=case.pk)
+        .order_by("-created_at", "-pk")
+        .values_list("guard_id", "pk")
+    ):
+        overrides.setdefault(guard_id, override_id)
+    options = []
+    for move in machine.moves_from(case.stage):
+        stage = machine.stage(move.to)
+        outcomes = evaluate_guards(
+            GuardContext(case=case, move=move, actor=reader, machine=machine), overrides=overrides
+        )
+        options.append(
+            MoveOption(move.to, stage.title.zh, stage.title.en, outcomes, move.withdrawal, permitted)
+        )
+    return options
+
+
+__all__ = [
+    "BoardColumn",
+    "CaseDetail",
+    "MoveOption",
+    "case_board",
+    "case_check_diff",
+    "case_checks",
+    "case_detail",
+    "case_get_visible_to",
+    "case_list_visible_to",
+    "case_moves",
+    "cases_visible_to",
+    "check_diff",
+    "companies_visible_to",
+    "company_get_visible_to",
+    "company_list_visible_to",
+    "notes_visible_to",
+    "tasks_visible_to",
+]

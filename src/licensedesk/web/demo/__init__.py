@@ -1,0 +1,1 @@
+"""Demo data (``demo_load``, the ``demo`` management command, ``DEMO_LOGINS``)."""

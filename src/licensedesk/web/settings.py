@@ -1,0 +1,224 @@
+"""Django settings, read from the environment.
+
+Environment variables:
+
+``LICENSEDESK_DEBUG``        1/true/yes to turn DEBUG on (default off).
+``LICENSEDESK_SECRET_KEY``   required to serve with DEBUG off (``wsgi.py`` refuses to start without it);
+                             a fixed, visibly insecure development key is used otherwise.
+``LICENSEDESK_VAR_DIR``      where the SQLite database, collected static files and logs live
+                             (default ``<repo>/var``, created on start).
+``DATABASE_URL``             PostgreSQL (``postgresql://user@host:5432/name``) instead of SQLite.
+``ALLOWED_HOSTS``            comma-separated (default ``localhost,127.0.0.1,[::1]``).
+``CSRF_TRUSTED_ORIGINS``     comma-separated origins, when served behind a proxy on another origin.
+``LICENSEDESK_SECURE_COOKIES`` / ``LICENSEDESK_SSL_REDIRECT`` / ``LICENSEDESK_HSTS_SECONDS`` /
+``LICENSEDESK_BEHIND_PROXY`` tune HTTPS behaviour (defaults: secure cookies when DEBUG is off, no
+redirect, no HSTS, no proxy header trusted).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_SRC_REPO = PACKAGE_DIR.parents[2]  # src/licensedesk/web → the repository, in a source checkout
+REPO_DIR = _SRC_REPO if (_SRC_REPO / "pyproject.toml").is_file() else Path.cwd()
+VAR_DIR = Path(os.environ.get("LICENSEDESK_VAR_DIR") or REPO_DIR / "var").resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = _env_bool("LICENSEDESK_DEBUG")
+
+_DEV_SECRET_KEY = "django-insecure-licensedesk-development-key-never-serve-with-it"
+SECRET_KEY = os.environ.get("LICENSEDESK_SECRET_KEY") or _DEV_SECRET_KEY
+SECRET_KEY_FROM_ENV = bool(os.environ.get("LICENSEDESK_SECRET_KEY"))
+
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "whitenoise.runserver_nostatic",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "django_htmx",
+    "licensedesk.web.accounts",
+    "licensedesk.web.audit",
+    "licensedesk.web.cases",
+    "licensedesk.web.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "licensedesk.web.middleware.SecurityHeadersMiddleware",
+    "licensedesk.web.middleware.ApplicationErrorMiddleware",
+    # django-axes wants to be last: it turns a lockout raised during authentication into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "licensedesk.web.urls"
+WSGI_APPLICATION = "licensedesk.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# -- database -----------------------------------------------------------------------------------------
+
+SQLITE_PATH = VAR_DIR / "licensedesk.sqlite3"
+SQLITE_OPTIONS = {
+    # WAL lets readers run while one writer writes; NORMAL sync is safe with WAL.
+    "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON",
+    # BEGIN IMMEDIATE takes the write lock when a transaction starts, so two writers queue (up to
+    # ``timeout`` seconds) instead of one failing with "database is locked" when it upgrades its lock.
+    # This is also what serialises audit-chain appends on SQLite, where select_for_update is a no-op.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": SQLITE_OPTIONS,
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- auth ---------------------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "cases:list"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling: 5 failures for one username from one address lock that pair out for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # attempts are global (every agency's usernames): not for agency admins
+AXES_VERBOSE = False
+
+# -- sessions, CSRF, security headers ------------------------------------------------------------------
+
+SECURE_COOKIES = _env_bool("LICENSEDESK_SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 10  # a working day
+SESSION_COOKIE_NAME = "licensedesk_session"
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True  # templates send the token from {% csrf_token %} / hx-headers, not the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_NAME = "licensedesk_csrftoken"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = _env_bool("LICENSEDESK_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("LICENSEDESK_HSTS_SECONDS", "0") or 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+if _env_bool("LICENSEDESK_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Sent by licensedesk.web.middleware.SecurityHeadersMiddleware (Django 6 has its own CSP middleware).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# -- i18n ---------------------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# -- static files -------------------------------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
+    # With DEBUG off run `python -m licensedesk.web collectstatic` first (hashed names from the manifest).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# -- logging ------------------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LICENSEDESK_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,79 @@
+"""Demo data: realistic, valid, at different stages, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from licensedesk.core.identifiers import validate_resident_id, validate_uscc
+from licensedesk.web.accounts.models import Agency, Role, User
+from licensedesk.web.audit.models import AuditEvent
+from licensedesk.web.audit.services import audit_verify
+from licensedesk.web.cases.models import Case, CaseCheck, ClientCompany, GuardOverride
+from licensedesk.web.demo.services import DEMO_AGENCY, DEMO_LOGINS, demo_load, make_resident_id, make_uscc
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Agency, User, ClientCompany, Case, CaseCheck, GuardOverride, AuditEvent)
+    }
+
+
+def test_demo_loads_one_agency_two_consultants_five_clients_at_different_stages() -> None:
+    summary = demo_load()
+    assert summary.created == {"agencies": 1, "users": 8, "companies": 5, "cases": 5}
+    agency = Agency.objects.get(name=DEMO_AGENCY)
+    users = User.objects.filter(agency=agency)
+    assert users.filter(role=Role.CONSULTANT).count() == 2
+    assert users.filter(role=Role.AGENCY_ADMIN).count() == 1
+    assert users.filter(role=Role.CLIENT_USER, company__isnull=False).count() == 5
+    stages = sorted(Case.objects.values_list("stage", flat=True))
+    assert stages == sorted(
+        [
+            "reviewing_materials",
+            "collecting_materials",
+            "contract_signed",
+            "qualification_review",
+            "withdrawn",
+        ]
+    )
+    for company in ClientCompany.objects.all():
+        assert validate_uscc(company.uscc) == company.uscc
+        rep = company.profile["company"]["legal_representative"]["id_number"]
+        assert validate_resident_id(rep) == rep
+    assert GuardOverride.objects.count() == 1
+    assert audit_verify().ok
+
+
+def test_demo_logins_work() -> None:
+    demo_load()
+    for login in DEMO_LOGINS:
+        user = User.objects.get(username=login.username)
+        assert user.check_password(login.password), login.username
+        assert user.role == login.role
+        if login.company:
+            assert user.company.name == login.company
+
+
+def test_demo_is_idempotent() -> None:
+    demo_load()
+    before = _counts()
+    again = demo_load()
+    assert not again.created_anything
+    assert _counts() == before
+
+
+def test_demo_command_prints_the_logins(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo")
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "already loaded" in out
+    assert all(login.username in out and login.password in out for login in DEMO_LOGINS)
+
+
+def test_identifier_builders() -> None:
+    assert validate_uscc(make_uscc("91440300MA5FXK2Q1")) == "91440300MA5FXK2Q18"
+    assert validate_resident_id(make_resident_id("44030519880612351")) == "440305198806123517"

@@ -1,0 +1,232 @@
+"""The isolation matrix: every URL pattern of the urlconf, requested by every role of one agency for
+objects of another agency (and, for a client user, of another client of the same agency), answers
+403/404 (or a redirect to a sign-in page) and never shows the other tenant's data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from licensedesk.web.audit.models import AuditEvent
+from licensedesk.web.cases.models import (
+    Case,
+    CaseCheck,
+    ClientCompany,
+    GuardOverride,
+    LicenseRecord,
+    Note,
+    Task,
+)
+from licensedesk.web.cases.services import (
+    case_override_eligibility,
+    case_run_check,
+    note_create,
+    task_create,
+)
+
+from .factories import CaseFactory, ClientCompanyFactory
+
+pytestmark = pytest.mark.django_db
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _patterns(
+    resolver: URLResolver | None = None, namespace: str = "", prefix: str = ""
+) -> Iterator[tuple[str | None, list[str], str, str]]:
+    """(qualified name or None, kwarg names, route prefix, route) of every URL pattern, recursively."""
+    resolver = resolver or get_resolver()
+    for item in resolver.url_patterns:
+        if isinstance(item, URLResolver):
+            inner = (
+                f"{namespace}:{item.namespace}"
+                if namespace and item.namespace
+                else (item.namespace or namespace)
+            )
+            yield from _patterns(item, inner, prefix + str(item.pattern))
+        elif isinstance(item, URLPattern):
+            pattern = item.pattern
+            names = list(getattr(pattern, "converters", {}) or pattern.regex.groupindex)
+            name = (f"{namespace}:{item.name}" if namespace else item.name) if item.name else None
+            yield name, names, prefix, str(pattern)
+
+
+def _seed_victim(tenant: Any) -> dict[str, Any]:
+    """Give a tenant one of everything (through the services), and return it by model."""
+    case = tenant.case
+    check = case_run_check(case=case, actor=tenant.consultant)
+    override = case_override_eligibility(
+        case=case, actor=tenant.admin, reason=f"机密豁免理由-{tenant.agency.name}"
+    )
+    note = note_create(
+        case=case, author=tenant.consultant, body=f"机密备注-{tenant.company.name}", visibility="client"
+    )
+    task = task_create(case=case, actor=tenant.consultant, title=f"机密任务-{tenant.company.name}")
+    licensed = CaseFactory(
+        company=ClientCompanyFactory(agency=tenant.agency), stage="approved", consultant=tenant.admin
+    )
+    record = LicenseRecord.objects.create(
+        case=licensed,
+        number="粤B2-20260009",
+        issued_on=licensed.opened_on,
+        expires_on=licensed.opened_on.replace(year=licensed.opened_on.year + 5),
+        recorded_by=tenant.admin,
+    )
+    return {
+        "accounts.agency": tenant.agency,
+        "accounts.user": tenant.admin,
+        "cases.clientcompany": tenant.company,
+        "cases.case": case,
+        "cases.casecheck": check,
+        "cases.guardoverride": override,
+        "cases.note": note,
+        "cases.task": task,
+        "cases.licenserecord": record,
+        "audit.auditevent": AuditEvent.objects.filter(agency=tenant.agency).order_by("-seq").first(),
+    }
+
+
+def _markers(tenant: Any, *, whole_agency: bool) -> list[str]:
+    markers = [
+        tenant.company.name,
+        tenant.company.uscc,
+        f"机密备注-{tenant.company.name}",
+        f"机密任务-{tenant.company.name}",
+    ]
+    if whole_agency:
+        markers += [
+            tenant.agency.name,
+            tenant.admin.username,
+            f"机密豁免理由-{tenant.agency.name}",
+            tenant.company2.name,
+        ]
+    return markers
+
+
+def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
+    """(pattern, URL, is the URL about one object) for every pattern; ids taken from ``victims``."""
+    for name, kwarg_names, prefix, route in _patterns():
+        shown = name or prefix + route
+        if not kwarg_names:
+            yield shown, reverse(name) if name else "/" + prefix + route, False
+        elif name == "cases:detail":
+            yield shown, reverse(name, kwargs={"pk": victims["cases.case"].pk}), True
+        elif name == "cases:company_detail":
+            yield shown, reverse(name, kwargs={"pk": victims["cases.clientcompany"].pk}), True
+        elif name == "admin:app_list":
+            for label in ("accounts", "audit", "cases"):
+                yield shown, reverse(name, kwargs={"app_label": label}), False
+        elif name == "admin:view_on_site":
+            for label, obj in victims.items():
+                ct = ContentType.objects.get_by_natural_key(*label.split("."))
+                yield shown, reverse(name, kwargs={"content_type_id": ct.pk, "object_id": obj.pk}), True
+        elif kwarg_names == ["url"]:  # the admin's catch-all
+            yield shown, f"/admin/cases/case/{victims['cases.case'].pk}/nonexistent/", True
+        elif prefix.startswith("admin/") and len(kwarg_names) == 1 and kwarg_names[0] in ("object_id", "id"):
+            app, model = prefix.split("/")[1:3]  # admin/<app>/<model>/
+            obj = victims[f"{app}.{model}"]
+            yield (
+                shown,
+                "/"
+                + prefix
+                + route.replace(f"<path:{kwarg_names[0]}>", str(obj.pk)).replace("<id>", str(obj.pk)),
+                True,
+            )
+        else:
+            pytest.fail(f"the isolation matrix does not know how to fill {shown} {kwarg_names}: add it")
+
+
+def _denied(response: Any) -> bool:
+    if response.status_code in (403, 404, 405):
+        return True
+    if response.status_code == 302:
+        location = response["Location"]
+        return location.startswith(("/admin/login/", "/accounts/login/"))
+    return False
+
+
+def _get(client: Client, url: str) -> Any:
+    """GET, following redirects that are not to a sign-in page (the admin's ``<id>/`` → ``<id>/change/``)."""
+    response = client.get(url, HTTP_ACCEPT="text/html")
+    for _ in range(3):
+        if response.status_code != 302 or _denied(response):
+            break
+        response = client.get(response["Location"], HTTP_ACCEPT="text/html")
+    return response
+
+
+def _check(
+    client: Client, role: str, name: str, url: str, markers: list[str], *, object_url: bool
+) -> list[str]:
+    problems = []
+    for suffix in ("", "?format=json"):
+        response = _get(client, url + suffix)
+        body = response.content.decode("utf-8", errors="replace")
+        escaped = {m: json.dumps(m)[1:-1] for m in markers}  # as it would appear in ASCII-escaped JSON
+        leaked = [m for m in markers if m in body or escaped[m] in body]
+        if leaked:
+            problems.append(f"{role} {name} {url}{suffix}: {response.status_code} shows {leaked}")
+        if object_url and not _denied(response):
+            problems.append(f"{role} {name} {url}{suffix}: answered {response.status_code}, expected 403/404")
+    return problems
+
+
+def test_isolation_matrix(tenant: Any, other_tenant: Any) -> None:
+    _seed_victim(tenant)  # the viewers' own data exists too, so lists are not trivially empty
+    other_agency = _seed_victim(other_tenant)
+    # another client of the viewer's own agency: what a client user must not see
+    same_agency_other_client = {
+        "cases.clientcompany": tenant.company2,
+        "cases.case": tenant.case2,
+        "cases.note": note_create(
+            case=tenant.case2,
+            author=tenant.consultant,
+            body=f"机密备注-{tenant.company2.name}",
+            visibility="client",
+        ),
+    }
+    problems: list[str] = []
+    checked = 0
+    for role, user in tenant.users.items():
+        client = Client()
+        client.force_login(user, backend=BACKEND)
+        scenarios = [(other_agency, _markers(other_tenant, whole_agency=True))]
+        if role == "client":
+            victims = {**other_agency, **same_agency_other_client}
+            scenarios.append(
+                (victims, [tenant.company2.name, tenant.company2.uscc, f"机密备注-{tenant.company2.name}"])
+            )
+        for victims, markers in scenarios:
+            for name, url, object_url in _urls(victims):
+                problems += _check(client, role, name, url, markers, object_url=object_url)
+                checked += 1
+    assert not problems, "\n".join(problems)
+    assert checked > 100  # the walk reached the admin's per-model URLs too
+
+
+def test_own_data_is_reachable(tenant: Any) -> None:
+    """The matrix's 404s are not everything-404s: each role reaches what it should."""
+    _seed_victim(tenant)
+    for role, user in tenant.users.items():
+        client = Client()
+        client.force_login(user, backend=BACKEND)
+        response = client.get(reverse("cases:detail", kwargs={"pk": tenant.case.pk}))
+        assert response.status_code == 200, role
+        assert tenant.company.name in response.content.decode()
+        listing = client.get(reverse("cases:list") + "?format=json").json()
+        ids = {c["id"] for c in listing["cases"]}
+        assert (tenant.case2.pk in ids) == (role != "client"), role
+    admin = Client()
+    admin.force_login(tenant.admin, backend=BACKEND)
+    for model in (Case, ClientCompany, CaseCheck, GuardOverride, Note, Task):
+        meta = model._meta
+        response = admin.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        assert response.status_code == 200, meta.label
+    response = admin.get(reverse("admin:cases_case_change", kwargs={"object_id": tenant.case.pk}))
+    assert response.status_code == 200 and tenant.company.name in response.content.decode()
