@@ -74,7 +74,7 @@ def test_pages_need_a_login(db: Any) -> None:
 
 
 def test_application_errors_become_json_responses(tenant: Any, rf: Any) -> None:
-    from licensedesk.web.errors import PermissionDenied
+    from licensedesk.core.errors import PermissionDenied
     from licensedesk.web.middleware import ApplicationErrorMiddleware
 
     middleware = ApplicationErrorMiddleware(lambda request: None)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from licensedesk.web.errors import ApplicationError
+from licensedesk.core.errors import ApplicationError
 
 
 class SecurityHeadersMiddleware:

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from licensedesk.core.errors import InvalidInput, PermissionDenied
 from licensedesk.web.accounts.models import Role, User
 from licensedesk.web.accounts.selectors import users_visible_to
 from licensedesk.web.accounts.services import agency_create, user_change_role, user_create, user_set_active
 from licensedesk.web.audit.models import AuditEvent
-from licensedesk.web.errors import InvalidInput, PermissionDenied
 
 from ..factories import AdminFactory, ClientCompanyFactory
 

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from django.db import close_old_connections, connection
 
+from licensedesk.core.errors import ConcurrencyError
 from licensedesk.web.accounts.models import User
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.audit.services import audit_record, audit_verify
 from licensedesk.web.cases import services
 from licensedesk.web.cases.models import Case
-from licensedesk.web.errors import ConcurrencyError
 
 from ..conftest import make_tenant
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core import checks
 
+from licensedesk.core.errors import WorkflowError
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases import guards
 from licensedesk.web.cases.apps import check_guards
@@ -19,7 +20,6 @@ from licensedesk.web.cases.services import (
     case_transition,
     company_profile_update,
 )
-from licensedesk.web.errors import WorkflowError
 
 from ..factories import CaseFactory, ClientCompanyFactory, incomplete_profile, not_eligible_profile
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from licensedesk.core.errors import NotFound
 from licensedesk.web.accounts.models import User
 from licensedesk.web.cases import selectors
 from licensedesk.web.cases.models import NoteVisibility
 from licensedesk.web.cases.services import case_run_check, note_create, task_create
-from licensedesk.web.errors import NotFound
 
 from ..factories import CaseFactory, ClientCompanyFactory, ConsultantFactory
 

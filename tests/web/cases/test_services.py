@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from licensedesk.core.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.models import Case, CaseCheck, LicenseRecord, NoteVisibility
 from licensedesk.web.cases.selectors import case_check_diff
@@ -28,7 +29,6 @@ from licensedesk.web.cases.services import (
     task_complete,
     task_create,
 )
-from licensedesk.web.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
 
 from ..factories import (
     CaseFactory,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from licensedesk.core.errors import PermissionDenied
 from licensedesk.web.accounts.models import Role
-from licensedesk.web.errors import PermissionDenied
 
 
 def _denied(code: str, message: str, message_zh: str, **details: Any) -> PermissionDenied:

@@ -8,10 +8,10 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from licensedesk.core.errors import InvalidInput
 from licensedesk.web.accounts.models import Agency, Role, User
 from licensedesk.web.accounts.roles import ensure_admin
 from licensedesk.web.audit.services import audit_record
-from licensedesk.web.errors import InvalidInput
 
 
 def _user_snapshot(user: User) -> dict[str, Any]:

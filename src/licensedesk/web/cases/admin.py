@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from licensedesk.core.errors import InvalidInput
 from licensedesk.web.admin_scoping import AgencyScopedAdmin, AgencyScopedReadOnlyAdmin
 from licensedesk.web.cases.models import (
     Case,
@@ -18,7 +19,6 @@ from licensedesk.web.cases.models import (
     Task,
 )
 from licensedesk.web.cases.services import company_create, company_profile_update, validated_profile
-from licensedesk.web.errors import InvalidInput
 
 
 class CompanyForm(forms.ModelForm):

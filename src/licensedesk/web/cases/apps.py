@@ -20,8 +20,8 @@ class CasesConfig(AppConfig):
 def check_guards(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Every guard a workflow of the catalog uses has a check registered (a placeholder counts)."""
     from licensedesk.core.catalog.loader import default_catalog
+    from licensedesk.core.workflow import StageMachine
     from licensedesk.web.cases.guards import guard_registry_problems
-    from licensedesk.web.cases.stage_machine import StageMachine
 
     used: set[str] = set()
     for lic in default_catalog().licenses():

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from licensedesk.core.catalog.models import GUARDS
-from licensedesk.web.cases.stage_machine import Move, StageMachine
+from licensedesk.core.workflow import Move, StageMachine
 
 ELIGIBILITY = "eligibility_eligible"
 MATERIALS = "materials_accepted"

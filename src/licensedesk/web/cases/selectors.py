@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from licensedesk.core.catalog.loader import default_catalog
+from licensedesk.core.errors import NotFound
+from licensedesk.core.workflow import StageMachine, machine_for
 from licensedesk.web.accounts.models import STAFF_ROLES, Role
 from licensedesk.web.cases.check_diff import CheckDiff, diff_check_results
 from licensedesk.web.cases.guards import GuardContext, GuardOutcome, evaluate_guards
@@ -30,8 +32,6 @@ from licensedesk.web.cases.models import (
     NoteVisibility,
     Task,
 )
-from licensedesk.web.cases.stage_machine import StageMachine, machine_for
-from licensedesk.web.errors import NotFound
 
 
 def _reader(user: Any) -> Any | None:

@@ -1,7 +1,7 @@
 """Writes for client companies and cases. Each service checks the actor's role, does its change and
 records its audit event in one transaction (the audit event last, see ``audit_record``).
 
-Errors: :class:`~licensedesk.web.errors.InvalidInput` (bad data), :class:`PermissionDenied` (role or
+Errors: :class:`~licensedesk.core.errors.InvalidInput` (bad data), :class:`PermissionDenied` (role or
 tenant), :class:`WorkflowError` (a move the workflow or a guard refuses) and :class:`ConcurrencyError`
 (``case.changed``: someone else changed the case since the caller read it).
 """
@@ -19,8 +19,10 @@ from django.utils import timezone
 
 from licensedesk.core.catalog.loader import LookupProblem, default_catalog
 from licensedesk.core.eligibility import Evaluator
+from licensedesk.core.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
 from licensedesk.core.identifiers import IdentifierError, parse_license_number
 from licensedesk.core.profile import ProfileError, validate_profile
+from licensedesk.core.workflow import StageMachine, machine_for
 from licensedesk.web.accounts.models import STAFF_ROLES, Agency, Role, User
 from licensedesk.web.accounts.roles import ensure_admin, ensure_company_member_or_staff, ensure_staff
 from licensedesk.web.audit.chain import canonical_json, jsonable
@@ -36,8 +38,6 @@ from licensedesk.web.cases.models import (
     NoteVisibility,
     Task,
 )
-from licensedesk.web.cases.stage_machine import StageMachine, machine_for
-from licensedesk.web.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
 
 OVERRIDE_REASON_MIN_LENGTH = 5
 NOTE_MAX_LENGTH = 10_000

@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from licensedesk.core.errors import NotFound
 from licensedesk.web.cases import selectors
 from licensedesk.web.cases.models import Case
-from licensedesk.web.errors import NotFound
 
 
 def _json(data: dict[str, Any]) -> JsonResponse:

@@ -9,20 +9,19 @@ A workflow with ``withdrawable: true`` may move from any non-terminal stage to :
 (the catalog loader already requires that stage to exist in such a workflow).
 
 Time limits of the rule version that start at a stage give that stage a due date
-(:meth:`StageMachine.stage_due_on`). ``working_days`` are counted as Monday–Friday: there is no
-calendar of Chinese public holidays and make-up working days yet, so those deadlines are early by
-the holidays that fall inside them (never late).
+(:meth:`StageMachine.stage_due_on`), with Chinese working days from :mod:`licensedesk.core.deadlines`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 from licensedesk.core.catalog.loader import Catalog, default_catalog
 from licensedesk.core.catalog.models import RuleVersion, Stage, TimeLimit, Workflow
-from licensedesk.web.errors import WorkflowError
+from licensedesk.core.deadlines import add_period
+from licensedesk.core.errors import WorkflowError
 
 WITHDRAWN = "withdrawn"
 
@@ -114,20 +113,6 @@ class StageMachine:
             if limit.starts_at_stage == stage_id
         ]
         return min(dates) if dates else None
-
-
-def add_period(start: date, amount: int, unit: str) -> date:
-    """``start`` plus ``amount`` days or working days (Monday–Friday; no holiday calendar yet)."""
-    if unit == "days":
-        return start + timedelta(days=amount)
-    if unit != "working_days":
-        raise ValueError(f"unknown time unit {unit!r}")
-    day, left = start, amount
-    while left:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return day
 
 
 @cache

@@ -10,8 +10,9 @@ import pytest
 
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.catalog.models import Workflow
-from licensedesk.web.cases.stage_machine import WITHDRAWN, StageMachine, add_period, machine_for
-from licensedesk.web.errors import WorkflowError
+from licensedesk.core.deadlines import add_period
+from licensedesk.core.errors import WorkflowError
+from licensedesk.core.workflow import WITHDRAWN, StageMachine, machine_for
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def test_every_catalog_workflow_builds() -> None:
 
 def test_the_stage_machine_imports_no_django() -> None:
     code = (
-        "import sys; import licensedesk.web.cases.stage_machine, licensedesk.web.cases.check_diff; "
+        "import sys; import licensedesk.core.workflow, licensedesk.web.cases.check_diff; "
         "bad = [m for m in sys.modules if m == 'django' or m.startswith('django.')]; "
         "assert not bad, bad"
     )
