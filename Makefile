@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+	@$(BIN)/python -m licensedesk.web.translations
 
+# Migrates the embedded SQLite database under var/, loads the demo data (idempotent), prints the
+# sign-ins and serves http://127.0.0.1:8000 with gunicorn (WSGI).
 run: install
-	$(BIN)/licensedesk catalog list
-	$(BIN)/licensedesk check examples/eligible-shenzhen.json --license icp-b25
-	$(BIN)/licensedesk check examples/not-eligible.yaml --license icp-b25
+	$(BIN)/licensedesk serve
 
 # The persistence tests run a second time on PostgreSQL (running locally, trust auth).
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test

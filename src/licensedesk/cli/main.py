@@ -343,5 +343,16 @@ def _identifier_details(kind: str, value: str) -> dict[str, Any]:
     }
 
 
+def _register_web_commands() -> None:
+    from licensedesk.cli.web import audit, demo, serve
+
+    cli.add_command(serve)
+    cli.add_command(demo)
+    cli.add_command(audit)
+
+
+_register_web_commands()
+
+
 def main() -> None:
     cli(prog_name="licensedesk")
