@@ -34,6 +34,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/screen.py
+	$(BIN)/python bench/documents.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from licensedesk.cli.docs import register as register_document_commands
 from licensedesk.core.catalog.loader import CatalogError, LookupProblem, default_catalog, load_catalog
 from licensedesk.core.eligibility import Evaluator, citation_text
 from licensedesk.core.identifiers import (
@@ -352,6 +353,9 @@ def _register_web_commands() -> None:
 
 
 _register_web_commands()
+
+
+register_document_commands(cli)
 
 
 def main() -> None:

@@ -273,7 +273,7 @@ def _shown_bound(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _problem(error: dict[str, Any]) -> ProfileProblem:
+def problem_from_error(error: dict[str, Any]) -> ProfileProblem:
     code = error["type"]
     message = error["msg"]
     path = _path(error["loc"])
@@ -315,7 +315,7 @@ def validate_profile(data: Any, *, source: str | None = None) -> CompanyProfile:
     try:
         return CompanyProfile.model_validate_json(text)
     except ValidationError as exc:
-        problems = [_problem(e) for e in exc.errors(include_url=False)]
+        problems = [problem_from_error(e) for e in exc.errors(include_url=False)]
         raise ProfileError(problems, source) from None
 
 
