@@ -18,8 +18,16 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("LICENSEDESK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SCREENSHOTS = Path(os.environ.get("LICENSEDESK_SCREENSHOTS", "var/screenshots"))
 
 
@@ -47,8 +55,9 @@ def new_page(chromium, live_server):  # type: ignore[no-untyped-def]
     contexts = []
 
     def open_page(*, locale: str = "zh-CN", width: int = 1280, height: int = 900):  # type: ignore[no-untyped-def]
-        context = chromium.new_context(base_url=live_server.url, locale=locale,
-                                       viewport={"width": width, "height": height})
+        context = chromium.new_context(
+            base_url=live_server.url, locale=locale, viewport={"width": width, "height": height}
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

@@ -26,13 +26,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Tests that assert Chinese text read the compiled catalogs (.mo files are build output, not
+    committed): compile them as ``make install`` does, and drop any catalog Django already loaded."""
+    from django.core.signals import setting_changed
+
+    from licensedesk.web.translations import compile_translations
+
+    if compile_translations():
+        setting_changed.send(sender=None, setting="LOCALE_PATHS", value=None, enter=True)
+
+
 @pytest.fixture(autouse=True)
-def _fast_settings(settings: Any) -> None:
+def _fast_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    media = tmp_path_factory.mktemp("media")  # uploaded materials never land in the repository's var/
     settings.STORAGES = {
         **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path_factory.mktemp("upload-tmp")
 
 
 @dataclass

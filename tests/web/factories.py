@@ -164,6 +164,7 @@ class CaseCheckFactory(DjangoModelFactory):
     ruleset_version = RULESET
     as_of = factory.LazyFunction(timezone.localdate)
     profile_hash = factory.LazyAttribute(lambda o: o.case.company.profile_hash)
+    profile = factory.LazyAttribute(lambda o: o.case.company.profile)
     run_by = factory.SubFactory(ConsultantFactory, agency=factory.SelfAttribute("..case.agency"))
     result = factory.LazyAttribute(
         lambda o: {

@@ -31,7 +31,7 @@ def test_argon2_is_the_password_hasher(settings: Any) -> None:
 
 def test_staff_login_is_audited_client_login_is_not(tenant: Any) -> None:
     response = _login(Client(), tenant.consultant.username, PASSWORD)
-    assert response.status_code == 302 and response["Location"] == reverse("cases:list")
+    assert response.status_code == 302 and response["Location"] == reverse("home")  # → the board
     event = AuditEvent.objects.get(action="auth.login")
     assert (event.actor, event.agency_id, event.data["ip"]) == (
         tenant.consultant,

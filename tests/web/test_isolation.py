@@ -4,12 +4,14 @@ objects of another agency (and, for a client user, of another client of the same
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -29,8 +31,13 @@ from licensedesk.web.cases.services import (
     note_create,
     task_create,
 )
+from licensedesk.web.materials.models import CaseMaterial, MaterialFile
+from licensedesk.web.materials.services import IncomingFile, material_upload
+from licensedesk.web.portal.services import invitation_create
 
 from .factories import CaseFactory, ClientCompanyFactory
+from .materials.conftest import samplefiles
+from .portal.conftest import LINK
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +85,14 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
         expires_on=licensed.opened_on.replace(year=licensed.opened_on.year + 5),
         recorded_by=tenant.admin,
     )
+    invitation = invitation_create(case=case, email=_invitee(tenant), actor=tenant.consultant)
+    material_file = _seed_material(case, tenant.client, tenant.company)
+    invitation.link_token = LINK.search(mail.outbox[-1].body).group(2)  # the link only its invitee holds
     return {
+        "materials.casematerial": material_file.version.material,
+        "materials.materialversion": material_file.version,
+        "materials.materialfile": material_file,
+        "portal.invitation": invitation,
         "accounts.agency": tenant.agency,
         "accounts.user": tenant.admin,
         "cases.clientcompany": tenant.company,
@@ -92,12 +106,25 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
     }
 
 
+def _seed_material(case: Any, client_user: Any, company: Any) -> MaterialFile:
+    """An uploaded business license on ``case`` (whose check was stored, so it has a checklist)."""
+    item = CaseMaterial.objects.select_related("case").get(case=case, material_id="business_license")
+    data = IncomingFile(name=f"机密文件-{company.name}.pdf", content=io.BytesIO(samplefiles.pdf_bytes()))
+    version = material_upload(material=item, actor=client_user, files=[data])
+    return version.files.get()
+
+
+def _invitee(tenant: Any) -> str:
+    return f"invitee{tenant.agency.pk}@example.cn"
+
+
 def _markers(tenant: Any, *, whole_agency: bool) -> list[str]:
     markers = [
         tenant.company.name,
         tenant.company.uscc,
         f"机密备注-{tenant.company.name}",
         f"机密任务-{tenant.company.name}",
+        f"机密文件-{tenant.company.name}.pdf",
     ]
     if whole_agency:
         markers += [
@@ -105,8 +132,20 @@ def _markers(tenant: Any, *, whole_agency: bool) -> list[str]:
             tenant.admin.username,
             f"机密豁免理由-{tenant.agency.name}",
             tenant.company2.name,
+            _invitee(tenant),
         ]
     return markers
+
+
+# the case page's forms (POST only: a GET is 405, and the matrix checks that it leaks nothing either)
+CASE_WRITES = (
+    "cases:run_check",
+    "cases:move",
+    "cases:override",
+    "cases:license",
+    "cases:note_create",
+    "cases:task_create",
+)
 
 
 def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
@@ -119,6 +158,29 @@ def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
             yield shown, reverse(name, kwargs={"pk": victims["cases.case"].pk}), True
         elif name == "cases:company_detail":
             yield shown, reverse(name, kwargs={"pk": victims["cases.clientcompany"].pk}), True
+        elif name in CASE_WRITES:
+            yield shown, reverse(name, kwargs={"pk": victims["cases.case"].pk}), True
+        elif name in ("cases:company_profile", "cases:case_create"):
+            yield shown, reverse(name, kwargs={"pk": victims["cases.clientcompany"].pk}), True
+        elif name == "cases:task_complete":
+            yield shown, reverse(name, kwargs={"pk": victims["cases.task"].pk}), True
+        elif name in ("portal:case", "portal:reply", "portal:invite"):
+            yield shown, reverse(name, kwargs={"pk": victims["cases.case"].pk}), True
+        elif name == "portal:invitation_resend":
+            yield shown, reverse(name, kwargs={"pk": victims["portal.invitation"].pk}), True
+        elif name == "portal:accept":
+            yield shown, reverse(name, kwargs={"token": victims["portal.invitation"].link_token}), True
+        elif name == "portal:profile_section":  # the signed-in client's own company: no id to tamper with
+            for section in ("company", "service", "readiness"):
+                yield shown, reverse(name, kwargs={"section": section}), False
+        elif name and name.startswith("materials:") and kwarg_names == ["case_id"]:
+            yield shown, reverse(name, kwargs={"case_id": victims["cases.case"].pk}), True
+        elif name in ("materials:item", "materials:upload", "materials:start_review"):
+            yield shown, reverse(name, kwargs={"pk": victims["materials.casematerial"].pk}), True
+        elif name == "materials:review":
+            yield shown, reverse(name, kwargs={"pk": victims["materials.materialversion"].pk}), True
+        elif name == "materials:download":
+            yield shown, reverse(name, kwargs={"pk": victims["materials.materialfile"].pk}), True
         elif name == "admin:app_list":
             for label in ("accounts", "audit", "cases"):
                 yield shown, reverse(name, kwargs={"app_label": label}), False
@@ -181,7 +243,15 @@ def test_isolation_matrix(tenant: Any, other_tenant: Any) -> None:
     _seed_victim(tenant)  # the viewers' own data exists too, so lists are not trivially empty
     other_agency = _seed_victim(other_tenant)
     # another client of the viewer's own agency: what a client user must not see
+    invitation2 = invitation_create(case=tenant.case2, email="invitee-client2@example.cn", actor=tenant.admin)
+    invitation2.link_token = LINK.search(mail.outbox[-1].body).group(2)
+    case_run_check(case=tenant.case2, actor=tenant.other_consultant)
+    other_client_file = _seed_material(tenant.case2, tenant.client2, tenant.company2)
     same_agency_other_client = {
+        "materials.casematerial": other_client_file.version.material,
+        "materials.materialversion": other_client_file.version,
+        "materials.materialfile": other_client_file,
+        "portal.invitation": invitation2,
         "cases.clientcompany": tenant.company2,
         "cases.case": tenant.case2,
         "cases.note": note_create(
@@ -200,7 +270,15 @@ def test_isolation_matrix(tenant: Any, other_tenant: Any) -> None:
         if role == "client":
             victims = {**other_agency, **same_agency_other_client}
             scenarios.append(
-                (victims, [tenant.company2.name, tenant.company2.uscc, f"机密备注-{tenant.company2.name}"])
+                (
+                    victims,
+                    [
+                        tenant.company2.name,
+                        tenant.company2.uscc,
+                        f"机密备注-{tenant.company2.name}",
+                        f"机密文件-{tenant.company2.name}.pdf",
+                    ],
+                )
             )
         for victims, markers in scenarios:
             for name, url, object_url in _urls(victims):
@@ -217,11 +295,15 @@ def test_own_data_is_reachable(tenant: Any) -> None:
         client = Client()
         client.force_login(user, backend=BACKEND)
         response = client.get(reverse("cases:detail", kwargs={"pk": tenant.case.pk}))
-        assert response.status_code == 200, role
-        assert tenant.company.name in response.content.decode()
-        listing = client.get(reverse("cases:list") + "?format=json").json()
-        ids = {c["id"] for c in listing["cases"]}
-        assert (tenant.case2.pk in ids) == (role != "client"), role
+        if role == "client":  # the staff screens are not a client's: the client portal is
+            assert response.status_code == 403, role
+        else:
+            assert response.status_code == 200, role
+            assert tenant.company.name in response.content.decode()
+            listing = client.get(reverse("cases:list") + "?format=json").json()
+            assert {tenant.case.pk, tenant.case2.pk} <= {c["id"] for c in listing["cases"]}, role
+        portal = client.get(reverse("portal:home"))
+        assert portal.status_code == (200 if role == "client" else 403), role
     admin = Client()
     admin.force_login(tenant.admin, backend=BACKEND)
     for model in (Case, ClientCompany, CaseCheck, GuardOverride, Note, Task):

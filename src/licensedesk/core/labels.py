@@ -1,7 +1,8 @@
-"""Chinese and English labels for contract values and rule words, from ``data/labels.yaml``."""
+"""Chinese and English labels for contract values, profile fields and rule words (``data/labels.yaml``)."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -35,6 +36,19 @@ def label(value: Any, lang: str) -> str:
     """The label of a contract value or rule word in ``lang`` ('zh' or 'en'); other values as text."""
     entry = _flat().get(value) if isinstance(value, str) else None
     return entry[lang] if entry else str(value)
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def field_info(path: str) -> dict[str, Any]:
+    """The entry of a profile field (``company.shareholders[1].uscc`` → its ``[]`` entry), or {}."""
+    return _table().get("fields", {}).get(_INDEX.sub("[]", path), {})
+
+
+def field_label(path: str, lang: str) -> str:
+    """The name of a profile field in ``lang``; an unknown path is shown as it is."""
+    return field_info(path).get(lang) or path
 
 
 def verdict_label(verdict: str, lang: str) -> str:

@@ -10,6 +10,18 @@ Environment variables:
 ``DATABASE_URL``             PostgreSQL (``postgresql://user@host:5432/name``) instead of SQLite.
 ``ALLOWED_HOSTS``            comma-separated (default ``localhost,127.0.0.1,[::1]``).
 ``CSRF_TRUSTED_ORIGINS``     comma-separated origins, when served behind a proxy on another origin.
+``LICENSEDESK_BASE_URL``     the address links in emails start with (default http://127.0.0.1:8000).
+``LICENSEDESK_INVITATION_DAYS`` how long a client invitation link works (default 7).
+``LICENSEDESK_FROM_EMAIL``   the sender of emails.
+``LICENSEDESK_EMAIL_BACKEND`` ``smtp`` (default) or ``console``; ``LICENSEDESK_SMTP_HOST`` / ``_PORT`` /
+``_USER`` / ``_PASSWORD`` / ``_TLS`` configure SMTP (default localhost:25, no TLS).
+``LICENSEDESK_S3_BUCKET``     store client documents in S3-compatible storage (with
+                             ``LICENSEDESK_S3_ENDPOINT_URL``, ``_REGION``, ``_ACCESS_KEY``, ``_SECRET_KEY``,
+                             ``_PREFIX``); default: ``<var>/media``.
+``LICENSEDESK_UPLOAD_MAX_MB`` per-kind upload limits, e.g. ``pdf=256,jpeg=30``;
+                             ``LICENSEDESK_IMAGE_MAX_PIXELS``.
+``LICENSEDESK_CLAMD_SOCKET`` / ``LICENSEDESK_CLAMD_HOST`` (+ ``_PORT``) scan uploads with ClamAV
+                             (else files are marked "not scanned").
 ``LICENSEDESK_SECURE_COOKIES`` / ``LICENSEDESK_SSL_REDIRECT`` / ``LICENSEDESK_HSTS_SECONDS`` /
 ``LICENSEDESK_BEHIND_PROXY`` tune HTTPS behaviour (defaults: secure cookies when DEBUG is off, no
 redirect, no HSTS, no proxy header trusted).
@@ -64,13 +76,15 @@ INSTALLED_APPS = [
     "licensedesk.web.audit",
     "licensedesk.web.cases",
     "licensedesk.web.demo",
+    "licensedesk.web.portal",
+    "licensedesk.web.materials",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "licensedesk.web.middleware.ChineseFirstLocaleMiddleware",  # Chinese unless English was chosen
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -149,7 +163,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "cases:list"
+LOGIN_REDIRECT_URL = "home"  # staff land on the board, client users in the portal (licensedesk.web.views)
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling: 5 failures for one username from one address lock that pair out for 15 minutes.
@@ -190,17 +204,53 @@ CONTENT_SECURITY_POLICY = (
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
+# -- client portal ------------------------------------------------------------------------------------
+
+# How long an invitation link works, and the address links in emails start with (emails are read away
+# from any request, so the host cannot come from one).
+PORTAL_INVITATION_DAYS = int(os.environ.get("LICENSEDESK_INVITATION_DAYS", "7") or 7)
+LICENSEDESK_BASE_URL = os.environ.get("LICENSEDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("LICENSEDESK_FROM_EMAIL", "licensedesk <noreply@licensedesk.localhost>")
+
+# -- email --------------------------------------------------------------------------------------------
+
+# Django 6.1 mailers. SMTP by default; LICENSEDESK_EMAIL_BACKEND=console prints mail instead (development).
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_EMAIL_BACKEND = os.environ.get("LICENSEDESK_EMAIL_BACKEND", "smtp").strip() or "smtp"
+if _EMAIL_BACKEND == "console":
+    MAILERS = {"default": {"BACKEND": _EMAIL_BACKENDS["console"]}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": _EMAIL_BACKENDS.get(_EMAIL_BACKEND, _EMAIL_BACKEND),
+            "OPTIONS": {
+                "host": os.environ.get("LICENSEDESK_SMTP_HOST", "localhost"),
+                "port": int(os.environ.get("LICENSEDESK_SMTP_PORT", "25") or 25),
+                "username": os.environ.get("LICENSEDESK_SMTP_USER", ""),
+                "password": os.environ.get("LICENSEDESK_SMTP_PASSWORD", ""),
+                "use_tls": _env_bool("LICENSEDESK_SMTP_TLS"),
+                "timeout": 20,
+            },
+        }
+    }
+
 # -- i18n ---------------------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 USE_I18N = True
+# Project-wide strings (base.html, the sign-in page); each app keeps its own catalog in <app>/locale.
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 # -- static files -------------------------------------------------------------------------------------
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the design system and vendored htmx (no CDN)
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
@@ -211,6 +261,49 @@ STORAGES = {
     # With DEBUG off run `python -m licensedesk.web collectstatic` first (hashed names from the manifest).
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# -- materials: uploaded files, their storage, virus scan --------------------------------------------
+
+# Client documents are stored by content (``sha256[:2]/sha256``) in STORAGES["default"] and only ever
+# served through the permission-checked download view: no MEDIA_URL is routed. With LICENSEDESK_S3_BUCKET
+# they go to S3-compatible object storage (django-storages); files stay private (no ACL, signed URLs are
+# never handed out either).
+S3_BUCKET = os.environ.get("LICENSEDESK_S3_BUCKET", "").strip()
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("LICENSEDESK_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("LICENSEDESK_S3_REGION") or None,
+            "access_key": os.environ.get("LICENSEDESK_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("LICENSEDESK_S3_SECRET_KEY") or None,
+            "location": os.environ.get("LICENSEDESK_S3_PREFIX", "materials").strip("/"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": True,  # names are content hashes: the same name is the same bytes
+        },
+    }
+
+# Uploads are written to temporary files here (next to media/, so a local store is a rename), hashed
+# while they arrive. Limits per file kind, in MB: LICENSEDESK_UPLOAD_MAX_MB="pdf=256,jpeg=30,…".
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
+MATERIAL_UPLOAD_MAX_BYTES = {
+    kind.strip(): int(float(mb) * 1024 * 1024)
+    for kind, _, mb in (
+        item.partition("=")
+        for item in os.environ.get("LICENSEDESK_UPLOAD_MAX_MB", "").split(",")
+        if "=" in item
+    )
+}
+MATERIAL_IMAGE_MAX_PIXELS = int(os.environ.get("LICENSEDESK_IMAGE_MAX_PIXELS", "50000000") or 50_000_000)
+
+# ClamAV: LICENSEDESK_CLAMD_SOCKET (a Unix socket path) or LICENSEDESK_CLAMD_HOST[:LICENSEDESK_CLAMD_PORT].
+# Without either, uploads are stored and shown as "not scanned".
+CLAMD_SOCKET = os.environ.get("LICENSEDESK_CLAMD_SOCKET", "").strip()
+CLAMD_HOST = os.environ.get("LICENSEDESK_CLAMD_HOST", "").strip()
+CLAMD_PORT = int(os.environ.get("LICENSEDESK_CLAMD_PORT", "3310") or 3310)
 
 # -- logging ------------------------------------------------------------------------------------------
 

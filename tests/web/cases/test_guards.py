@@ -20,6 +20,7 @@ from licensedesk.web.cases.services import (
     case_transition,
     company_profile_update,
 )
+from licensedesk.web.materials.guards import materials_accepted
 
 from ..factories import CaseFactory, ClientCompanyFactory, incomplete_profile, not_eligible_profile
 
@@ -126,9 +127,12 @@ def test_an_admin_override_lets_a_not_eligible_case_in_and_is_audited(tenant: An
     assert guard["code"] == "guard.eligibility.not_eligible"  # what was overridden stays on record
 
 
-def test_materials_guard_refuses_until_a_provider_is_registered(tenant: Any) -> None:
+def test_materials_guard_placeholder_refuses(tenant: Any) -> None:
+    """The placeholder the cases app registers until the materials app plugs in its provider (the
+    provider itself is tested in tests/web/materials)."""
     case = _case(tenant, stage="reviewing_materials", consultant=tenant.consultant)
-    err = _refusal(case, "drafting", tenant.consultant)
+    with guard_provider("materials_accepted", guards.materials_not_wired):
+        err = _refusal(case, "drafting", tenant.consultant)
     [guard] = err.details["guards"]
     assert guard["code"] == "guard.materials.not_wired"
     assert guard["message"] == (
@@ -160,7 +164,7 @@ def test_a_registered_materials_provider_decides(tenant: Any) -> None:
     with guard_provider("materials_accepted", lambda ctx: GuardOutcome.ok("materials_accepted")):
         assert _move(case, "drafting", tenant.consultant).stage == "drafting"
     assert seen == [case.pk]
-    assert guards.registered_guard("materials_accepted").placeholder  # restored
+    assert guards.registered_guard("materials_accepted").check is materials_accepted  # restored
 
 
 def test_licensed_needs_a_license_record(tenant: Any) -> None:
@@ -189,6 +193,9 @@ def test_licensed_needs_a_license_record(tenant: Any) -> None:
 def test_registering_replaces_the_placeholder_but_not_a_real_provider() -> None:
     saved = dict(guards._REGISTRY)
     try:
+        guards._REGISTRY["materials_accepted"] = guards.RegisteredGuard(
+            "materials_accepted", guards.materials_not_wired, placeholder=True
+        )  # as it is before the materials app plugs in its provider
         provider = lambda ctx: GuardOutcome.ok("materials_accepted")  # noqa: E731
         register_guard("materials_accepted", provider)
         assert guards.registered_guard("materials_accepted").check is provider

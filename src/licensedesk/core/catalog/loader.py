@@ -247,6 +247,12 @@ def _material_problems(material: Material, where: str, base: Names) -> list[tupl
     elif because is not None:
         texts = {k: getattr(because, k) for k in ("required", "not_required", "unknown")}
         problems += _text_problems(texts, known, f"{where}.because")
+    paths = [field.path for field in material.confirm_on_acceptance]
+    for i, path in enumerate(paths):
+        if base.profile_paths is not None and path not in base.profile_paths:
+            problems.append((f"{where}.confirm_on_acceptance[{i}].path", f"unknown profile path {path!r}"))
+        elif paths.index(path) != i:
+            problems.append((f"{where}.confirm_on_acceptance[{i}].path", f"{path!r} is listed twice"))
     return problems
 
 

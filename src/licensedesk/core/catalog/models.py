@@ -103,6 +103,34 @@ class Because(_Model):
     unknown: Text | None = None
 
 
+class DateRules(_Model):
+    """The dates a material's document must satisfy to be accepted, checked at review against the
+    reviewer's reading of the document and today's date in China.
+
+    ``max_age_months``: the document is dated within the last N months (a financial report);
+    ``not_expired``: the document's validity has not ended (a business license, a pre-approval).
+    """
+
+    max_age_months: int | None = Field(default=None, gt=0)
+    not_expired: bool = False
+    citations: tuple[Citation, ...] = Field(min_length=1)
+    certainty: Certainty
+
+    @model_validator(mode="after")
+    def _some_rule(self) -> DateRules:
+        if self.max_age_months is None and not self.not_expired:
+            raise ValueError("date_rules needs max_age_months or not_expired: true")
+        return self
+
+
+class ConfirmField(_Model):
+    """A profile field the reviewer reads off the document and confirms on acceptance; a mismatch with
+    the profile blocks the acceptance (consistency across documents)."""
+
+    path: str
+    title: Text
+
+
 class Material(_Model):
     id: str = Field(pattern=_ID)
     title: Text
@@ -113,6 +141,8 @@ class Material(_Model):
     let: dict[str, Any] = {}
     required_when: Any = True
     because: Because | Text | None = None
+    date_rules: DateRules | None = None
+    confirm_on_acceptance: tuple[ConfirmField, ...] = ()
 
 
 class AuthorityRef(_Model):

@@ -101,7 +101,9 @@ class Case(models.Model):
 
 class CaseCheck(models.Model):
     """A stored eligibility check: the full check result, the rule version applied and the hash of the
-    profile it was run on (a later profile edit makes the check stale)."""
+    profile it was run on (a later profile edit makes the check stale). ``profile`` keeps the profile
+    itself, so "what changed since the last check" can name the fields (None on checks stored before
+    snapshots were kept)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="checks")
     result = models.JSONField()
@@ -110,6 +112,7 @@ class CaseCheck(models.Model):
     ruleset_version = models.CharField(max_length=40)
     as_of = models.DateField()
     profile_hash = models.CharField(max_length=64)
+    profile = models.JSONField("检查时的企业档案 profile checked", null=True, blank=True)
     run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.errors import NotFound
@@ -147,10 +147,12 @@ class BoardColumn:
     cases: list[Case] = field(default_factory=list)
 
 
-def case_board(*, user: Any, license_id: str, open_only: bool = True) -> list[BoardColumn]:
-    """The staff board of one license: a column per stage (in workflow order), cases in each.
-    One query. Stages come from the license's rule versions, newest first, so cases opened under an
-    older version still find their column."""
+def case_board(
+    *, user: Any, license_id: str, open_only: bool = True, consultant_id: int | None = None
+) -> list[BoardColumn]:
+    """The staff board of one license: a column per stage (in workflow order), cases in each, optionally
+    only one consultant's. One query. Stages come from the license's rule versions, newest first, so
+    cases opened under an older version still find their column."""
     lic = default_catalog().license(license_id)
     columns: dict[str, BoardColumn] = {}
     for version in reversed(lic.versions):
@@ -158,7 +160,10 @@ def case_board(*, user: Any, license_id: str, open_only: bool = True) -> list[Bo
             columns.setdefault(
                 stage.id, BoardColumn(stage.id, stage.title.zh, stage.title.en, stage.actor, stage.terminal)
             )
-    for case in case_list_visible_to(user=user, license_id=license_id, open_only=open_only):
+    cases = case_list_visible_to(
+        user=user, license_id=license_id, open_only=open_only, consultant_id=consultant_id
+    )
+    for case in cases:
         column = columns.get(case.stage)
         if column is None:  # a stage no version declares any more: show it rather than hide the case
             column = columns.setdefault(
@@ -224,6 +229,16 @@ def tasks_visible_to(*, user: Any, case: Case | None = None, open_only: bool = F
     if open_only:
         tasks = tasks.filter(done_at__isnull=True)
     return tasks.select_related("assignee", "case", "case__company").order_by("done_at", "due_on", "pk")
+
+
+def tasks_open_for(*, user: Any) -> QuerySet[Task]:
+    """The open tasks a staff user should do: assigned to them, or unassigned on a case they consult.
+    Earliest due first (so overdue ones lead), undated last. One query with case and company."""
+    tasks = tasks_visible_to(user=user, open_only=True)
+    if not is_staff_reader(user):
+        return tasks
+    mine = Q(assignee_id=user.pk) | Q(assignee__isnull=True, case__consultant_id=user.pk)
+    return tasks.filter(mine).order_by(F("due_on").asc(nulls_last=True), "pk")
 
 
 # -- the case page ------------------------------------------------------------------------------------
@@ -352,5 +367,6 @@ __all__ = [
     "company_get_visible_to",
     "company_list_visible_to",
     "notes_visible_to",
+    "tasks_open_for",
     "tasks_visible_to",
 ]

@@ -28,6 +28,7 @@ from licensedesk.web.accounts.roles import ensure_admin, ensure_company_member_o
 from licensedesk.web.audit.chain import canonical_json, jsonable
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.guards import GuardContext, evaluate_guards, registered_guard
+from licensedesk.web.cases.hooks import run_check_stored
 from licensedesk.web.cases.models import (
     Case,
     CaseCheck,
@@ -459,8 +460,10 @@ def case_run_check(*, case: Case, actor: User, as_of: date | None = None) -> Cas
             ruleset_version=result["ruleset_version"],
             as_of=as_of,
             profile_hash=company.profile_hash,
+            profile=company.profile,
             run_by=actor,
         )
+        run_check_stored(case=case, check=check, actor=actor)  # e.g. the materials checklist
         audit_record(
             agency=case.agency_id,
             actor=actor,

@@ -1,0 +1,184 @@
+"""Input parsing of the staff screens. Forms turn request data into typed values for the services and
+carry the case ``version`` the page was rendered with; they hold no rules (the services do).
+
+The profile editor is not a Django form: see :mod:`licensedesk.web.cases.profile_form`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from licensedesk.web.accounts.models import User
+from licensedesk.web.cases.display import license_choices, stage_choices
+from licensedesk.web.cases.models import NoteVisibility
+from licensedesk.web.cases.services import NOTE_MAX_LENGTH
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _testid(name: str, **attrs: Any) -> dict[str, Any]:
+    """Widget attributes with the ``data-testid`` the browser tests find the control by."""
+    return {"data-testid": name, **attrs}
+
+
+class UserChoiceField(forms.ChoiceField):
+    """A choice among users the view already loaded (one query per page, none to validate)."""
+
+    def __init__(self, users: Sequence[User], **kwargs: Any) -> None:
+        self.users = {str(user.pk): user for user in users}
+        choices = [("", "—"), *((key, str(user)) for key, user in self.users.items())]
+        super().__init__(choices=choices, **kwargs)
+
+    def clean(self, value: Any) -> User | None:
+        value = super().clean(value)
+        return self.users.get(value) if value else None
+
+
+class VersionedForm(forms.Form):
+    """Every form that changes a case carries the case version its page showed (optimistic locking)."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class RunCheckForm(VersionedForm):
+    pass
+
+
+class MoveForm(VersionedForm):
+    to_stage = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs=_testid("move-reason", rows=2)),
+    )
+
+
+class OverrideForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Written reason for the override"),
+        max_length=2000,
+        widget=forms.Textarea(attrs=_testid("override-reason", rows=3)),
+    )
+
+
+class LicenseRecordForm(VersionedForm):
+    number = forms.CharField(
+        label=_("License number"),
+        max_length=60,
+        help_text=_("For example 粤B2-20180001"),
+        widget=forms.TextInput(attrs=_testid("license-number")),
+    )
+    issued_on = forms.DateField(label=_("Issued on"), widget=DateInput(_testid("license-issued-on")))
+    expires_on = forms.DateField(label=_("Valid until"), widget=DateInput(_testid("license-expires-on")))
+
+
+NOTE_VISIBILITY_CHOICES = [
+    (NoteVisibility.INTERNAL, _("Internal (staff only)")),
+    (NoteVisibility.CLIENT, _("Shared with the client")),
+]
+
+
+class NoteForm(VersionedForm):
+    body = forms.CharField(
+        label=_("Note"), max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs=_testid("note-body", rows=3))
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visible to"),
+        choices=NOTE_VISIBILITY_CHOICES,
+        initial=NoteVisibility.INTERNAL,
+        widget=forms.Select(attrs=_testid("note-visibility")),
+    )
+
+
+class TaskForm(VersionedForm):
+    title = forms.CharField(
+        label=_("Task"), max_length=200, widget=forms.TextInput(attrs=_testid("task-title"))
+    )
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=DateInput(_testid("task-due-on")))
+
+    def __init__(self, *args: Any, consultants: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = UserChoiceField(
+            consultants,
+            label=_("Assignee"),
+            required=False,
+            widget=forms.Select(attrs=_testid("task-assignee")),
+        )
+
+
+class TaskCompleteForm(VersionedForm):
+    pass
+
+
+class NewCaseForm(forms.Form):
+    license = forms.ChoiceField(label=_("License"), widget=forms.Select(attrs=_testid("new-case-license")))
+    target_date = forms.DateField(
+        label=_("Target date"), required=False, widget=DateInput(_testid("new-case-target-date"))
+    )
+
+    def __init__(self, *args: Any, consultants: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["license"].choices = license_choices()
+        self.fields["consultant"] = UserChoiceField(
+            consultants,
+            label=_("Consultant"),
+            required=False,
+            widget=forms.Select(attrs=_testid("new-case-consultant")),
+        )
+
+
+class CaseFilterForm(forms.Form):
+    """The case list's filters (all optional; an invalid value is ignored rather than refused)."""
+
+    q = forms.CharField(label=_("Company name or USCC"), required=False, max_length=200)
+    stage = forms.ChoiceField(label=_("Stage"), required=False)
+    license = forms.ChoiceField(label=_("License"), required=False)
+
+    def __init__(self, *args: Any, consultants: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"] = UserChoiceField(consultants, label=_("Consultant"), required=False)
+        any_choice = [("", _("All"))]
+        self.fields["license"].choices = any_choice + license_choices()
+        self.fields["stage"].choices = any_choice + stage_choices()
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for ``case_list_visible_to`` (invalid fields dropped)."""
+        if self.is_bound:
+            self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        consultant = data.get("consultant")
+        return {
+            "search": data.get("q", ""),
+            "stage": data.get("stage", ""),
+            "license_id": data.get("license", ""),
+            "consultant_id": consultant.pk if consultant else None,
+        }
+
+
+class BoardFilterForm(forms.Form):
+    license = forms.ChoiceField(label=_("License"), required=False)
+
+    def __init__(self, *args: Any, consultants: Sequence[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["license"].choices = license_choices()
+        self.fields["consultant"] = UserChoiceField(consultants, label=_("Consultant"), required=False)
+
+    def filters(self) -> dict[str, Any]:
+        if self.is_bound:
+            self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        consultant = data.get("consultant")
+        return {
+            "license_id": data.get("license") or self.fields["license"].choices[0][0],
+            "consultant_id": consultant.pk if consultant else None,
+        }

@@ -1,0 +1,78 @@
+"""Template filters of the staff screens: the active language's text of bilingual data, labels of
+verdicts, statuses and profile fields, stage titles, due dates. Thin wrappers over
+:mod:`licensedesk.web.cases.display` and :mod:`licensedesk.core.labels`, so templates hold no rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from licensedesk.core import labels
+from licensedesk.web.cases import display
+
+register = template.Library()
+
+
+@register.filter
+def loc(item: Any, key: str) -> Any:
+    """``{{ condition|loc:"reason" }}``: the text in the active language."""
+    return display.localized(item, key)
+
+
+@register.filter
+def verdict_label(verdict: str) -> str:
+    try:
+        return labels.verdict_label(verdict, display.current_lang())
+    except KeyError:
+        return verdict
+
+
+@register.filter
+def status_label(status: str) -> str:
+    try:
+        return labels.status_label(status, display.current_lang())
+    except KeyError:
+        return status
+
+
+@register.filter
+def field_label(path: str) -> str:
+    """``company.registered_capital_cny`` → 注册资本（元）."""
+    return labels.field_label(path, display.current_lang())
+
+
+@register.filter
+def license_name(license_id: str) -> str:
+    return display.license_name(license_id)
+
+
+@register.filter
+def stage_title(case: Any) -> str:
+    return display.stage_title(case)
+
+
+@register.filter
+def due_on(case: Any) -> date | None:
+    return display.case_due_on(case)
+
+
+@register.filter
+def overdue(day: date | None) -> bool:
+    return display.is_overdue(day)
+
+
+@register.filter
+def error_text(exc: Any) -> str:
+    return display.error_text(exc)
+
+
+@register.simple_tag
+def portal_url() -> str:
+    """The client portal's address, or "" while the portal is not installed."""
+    try:
+        return reverse("portal:home")
+    except NoReverseMatch:
+        return ""

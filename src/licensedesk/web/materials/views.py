@@ -1,0 +1,269 @@
+"""Views of the materials area: thin — parse the input, call a selector or a service, render.
+
+* ``checklist``: the case's checklist (the ``materials/_checklist.html`` partial for htmx, else a page);
+* ``requests``: the client's page of what to (re)send, with the reviewer's reasons and upload forms;
+* ``item``: one material's history (staff: every version, side by side after a rejection; review forms);
+* ``upload``, ``start_review``, ``review``, ``finish_round``: the writes (POST);
+* ``download``: a stored file, streamed after the permission check, never from a public URL.
+
+An id the user may not see is a 404, as in the cases app. Refusals are shown in the page language
+(Chinese by default) from the service's bilingual error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from licensedesk.core.errors import ApplicationError, InvalidInput, NotFound
+from licensedesk.web.materials import selectors, services, storage
+from licensedesk.web.materials.services import IncomingFile
+from licensedesk.web.materials.uploads import parse_upload
+
+
+def _zh() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def error_text(error: ApplicationError) -> str:
+    """The error in the page language."""
+    return error.message_zh if _zh() else error.message
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _checklist_response(
+    request: HttpRequest, case_id: int, *, error: str = "", status: int = 200, page: str = ""
+) -> HttpResponse:
+    try:
+        checklist = selectors.checklist_for(user=request.user, case_id=case_id)
+    except NotFound:
+        raise Http404("no such case") from None
+    context = {"checklist": checklist, "error": error, "next": request.get_full_path()}
+    if request.htmx:
+        context["next"] = request.POST.get("next") or reverse(
+            "materials:checklist", kwargs={"case_id": case_id}
+        )
+        return render(request, "materials/_checklist.html", context)  # htmx swaps 200s only
+    if not page:
+        page = "materials/checklist_page.html" if checklist.staff else "materials/client_materials.html"
+    return render(request, page, context, status=status)
+
+
+@login_required
+@require_GET
+def checklist(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _checklist_response(request, case_id)
+
+
+@login_required
+@require_GET
+def requests_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _checklist_response(request, case_id, page="materials/client_materials.html")
+
+
+@login_required
+@require_GET
+def item(request: HttpRequest, pk: int) -> HttpResponse:
+    return _item_response(request, pk)
+
+
+def _item_response(
+    request: HttpRequest, pk: int, *, error: str = "", form: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    try:
+        detail = selectors.material_detail(user=request.user, material_id=pk)
+    except NotFound:
+        raise Http404("no such material") from None
+    context = {"detail": detail, "error": error, "form": form or {}, "next": request.get_full_path()}
+    return render(request, "materials/material_detail.html", context, status=status)
+
+
+# -- upload ---------------------------------------------------------------------------------------------
+
+
+@csrf_exempt  # the body is parsed by parse_upload first; CSRF is checked right after (see _upload)
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    parsed = parse_upload(request, limits=services.upload_limits())
+    return _upload(request, pk, parsed)
+
+
+@csrf_protect
+def _upload(request: HttpRequest, pk: int, parsed: Any) -> HttpResponse:
+    try:
+        material = selectors.material_get_visible_to(user=request.user, material_id=pk)
+    except NotFound:
+        raise Http404("no such material") from None
+    case_id = material.case_id
+    default = reverse("materials:checklist", kwargs={"case_id": case_id})
+    limits = services.upload_limits()
+    refused: list[InvalidInput] = list(parsed.refused)
+    refused += [services.oversized_refusal(name, size, limits) for name, size in parsed.oversized]
+    try:
+        if refused:
+            raise services.refusal(refused)
+        incoming = [IncomingFile.from_upload(f) for f in parsed.files.getlist("files")]
+        version = services.material_upload(material=material, actor=request.user, files=incoming)
+    except ApplicationError as exc:
+        return _checklist_response(request, case_id, error=error_text(exc), status=exc.http_status)
+    notice = _("Version %(number)s of “%(title)s” was uploaded.") % {
+        "number": version.number,
+        "title": material.title_zh if _zh() else material.title_en,
+    }
+    if request.htmx:
+        messages.success(request, notice)
+        return _checklist_response(request, case_id)
+    messages.success(request, notice)
+    return HttpResponseRedirect(_next(request, default))
+
+
+# -- review ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def start_review(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        material = selectors.material_get_visible_to(user=request.user, material_id=pk)
+    except NotFound:
+        raise Http404("no such material") from None
+    try:
+        services.material_start_review(material=material, actor=request.user)
+    except ApplicationError as exc:
+        return _item_response(request, pk, error=error_text(exc), status=exc.http_status)
+    return HttpResponseRedirect(reverse("materials:item", kwargs={"pk": pk}))
+
+
+def _date(value: str, field: str, title_en: str, title_zh: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{title_en} “{value}” is not a date (YYYY-MM-DD).",
+            code="material.date_invalid",
+            message_zh=f"{title_zh}“{value}”不是有效日期（YYYY-MM-DD）。",
+            details={"field": field},
+        ) from None
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        version = selectors.version_get_visible_to(user=request.user, version_id=pk)
+    except NotFound:
+        raise Http404("no such version") from None
+    material_pk = version.material_id
+    form = request.POST
+    decision = form.get("decision", "")
+    try:
+        if decision == "reject":
+            services.version_reject(
+                version=version,
+                actor=request.user,
+                reason=form.get("reason", ""),
+                text=form.get("reason_text", ""),
+            )
+        elif decision == "accept":
+            confirmed = {
+                key.removeprefix("confirm:"): value
+                for key, value in form.items()
+                if key.startswith("confirm:")
+            }
+            services.version_accept(
+                version=version,
+                actor=request.user,
+                document_date=_date(
+                    form.get("document_date", ""), "document_date", "The document date", "文件日期"
+                ),
+                valid_until=_date(
+                    form.get("valid_until", ""), "valid_until", "The validity date", "有效期截止日"
+                ),
+                long_term=form.get("long_term") == "on",
+                confirmed=confirmed,
+            )
+        else:
+            raise InvalidInput(
+                "Choose to accept or to reject the version.",
+                code="material.decision_invalid",
+                message_zh="请选择通过或退回。",
+                details={"field": "decision"},
+            )
+    except ApplicationError as exc:
+        return _item_response(
+            request, material_pk, error=error_text(exc), form=form.dict(), status=exc.http_status
+        )
+    messages.success(request, _("Review saved."))
+    return HttpResponseRedirect(reverse("materials:item", kwargs={"pk": material_pk}))
+
+
+@login_required
+@require_POST
+def finish_round(request: HttpRequest, case_id: int) -> HttpResponse:
+    from licensedesk.web.cases.selectors import case_get_visible_to
+
+    try:
+        case = case_get_visible_to(user=request.user, case_id=case_id)
+    except NotFound:
+        raise Http404("no such case") from None
+    try:
+        finished = services.review_round_finish(case=case, actor=request.user)
+    except ApplicationError as exc:
+        return _checklist_response(request, case_id, error=error_text(exc), status=exc.http_status)
+    if finished.emailed_to:
+        notice = _("Review round %(number)s finished; the client was emailed (%(to)s).") % {
+            "number": finished.number,
+            "to": ", ".join(finished.emailed_to),
+        }
+    else:
+        notice = _("Review round %(number)s finished; the client has no email address to write to.") % {
+            "number": finished.number
+        }
+    messages.success(request, notice)
+    if request.htmx:
+        return _checklist_response(request, case_id)
+    return HttpResponseRedirect(_next(request, reverse("materials:checklist", kwargs={"case_id": case_id})))
+
+
+# -- download -------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        file = selectors.file_for_download(user=request.user, file_id=pk)
+    except NotFound:
+        raise Http404("no such file") from None
+    services.file_download_record(file=file, actor=request.user)
+    response = FileResponse(
+        storage.open_stored(file.storage_name),
+        as_attachment=True,
+        filename=file.original_name,
+        content_type=file.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

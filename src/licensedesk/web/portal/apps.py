@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """The client side: invitations that bring a client's people in, and the pages they use."""
+
+    name = "licensedesk.web.portal"
+    label = "portal"
+    verbose_name = "客户门户 Client portal"

@@ -1,0 +1,391 @@
+"""Reads of the client portal. Tenancy comes from the cases selectors (``cases_visible_to`` …); this module
+adds what a client sees of a case — where it stands, what is asked of them now, the messages shared with
+them — and, for staff, the invitations of a case and what the client changed since the last check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+
+from licensedesk.core.catalog.loader import default_catalog
+from licensedesk.core.errors import NotFound, PermissionDenied
+from licensedesk.core.labels import field_label
+from licensedesk.web.accounts.models import STAFF_ROLES, Role, User
+from licensedesk.web.audit.models import AuditEvent
+from licensedesk.web.cases.models import Case, CaseCheck, ClientCompany, Note
+from licensedesk.web.cases.selectors import cases_visible_to, companies_visible_to, notes_visible_to
+from licensedesk.web.cases.services import profile_changes
+from licensedesk.web.portal.models import Invitation, ProfileDraft
+from licensedesk.web.portal.profile_sections import SECTIONS, section_of, section_title
+from licensedesk.web.portal.progress import Step, ended_elsewhere, phase_title, steps_for
+from licensedesk.web.portal.services import token_hash
+
+# -- who may use the portal ------------------------------------------------------------------------------
+
+
+def ensure_client_user(user: Any) -> None:
+    """The portal's pages are for client users; staff have the case pages."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.is_active
+        or user.role != Role.CLIENT_USER
+        or user.agency_id is None
+        or user.company_id is None
+    ):
+        raise PermissionDenied(
+            "The client portal is for client users; agency staff use the case pages.",
+            code="portal.clients_only",
+            message_zh="客户门户仅供客户用户使用；机构员工请使用案件页面。",
+        )
+
+
+# -- what is asked of the client -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing the client should do now."""
+
+    kind: str  # "stage" (the stage is the client's), "material", "profile"
+    title_zh: str
+    title_en: str
+    detail_zh: str = ""
+    detail_en: str = ""
+    section: str = ""  # for "profile": the section to fill in
+    path: str = ""  # for "profile": the missing contract path
+
+
+def _present(profile: dict[str, Any], path: str) -> bool:
+    value: Any = profile
+    for part in path.split("."):
+        if not isinstance(value, dict) or value.get(part) is None:
+            return False
+        value = value[part]
+    return value != [] and value != ""
+
+
+def missing_profile_fields(check: CaseCheck | None, profile: dict[str, Any]) -> list[str]:
+    """Profile paths the check could not decide without, that the profile still lacks."""
+    if check is None:
+        return []
+    paths: list[str] = []
+    for condition in check.result.get("conditions", []):
+        if condition.get("status") != "unknown":
+            continue
+        for path in condition.get("missing_fields", []):
+            if path not in paths and not _present(profile, path):
+                paths.append(path)
+    return paths
+
+
+def asks_for(case: Case, check: CaseCheck | None) -> list[Ask]:
+    """What the client should do now: the stage's work if the stage is the client's (with the materials
+    the last check requires), and the profile fields the last check is still missing."""
+    compiled = default_catalog().version(case.license_id, case.ruleset_version)
+    stage = next(s for s in compiled.version.workflow.stages if s.id == case.stage)
+    asks: list[Ask] = []
+    if stage.actor == "client" and not stage.terminal:
+        phase = phase_title(compiled.version, stage.id) or (stage.title.zh, stage.title.en)
+        asks.append(Ask("stage", stage.title.zh, stage.title.en, phase[0], phase[1]))
+        for material in check.result.get("materials", []) if check else []:
+            if material.get("required") is True:
+                asks.append(
+                    Ask(
+                        "material",
+                        material.get("title_zh", material["id"]),
+                        material.get("title_en", material["id"]),
+                        material.get("guidance_zh", ""),
+                        material.get("guidance_en", ""),
+                    )
+                )
+    if not stage.terminal:
+        for path in missing_profile_fields(check, case.company.profile):
+            section = section_of(path)
+            asks.append(
+                Ask(
+                    "profile",
+                    field_label(path, "zh"),
+                    field_label(path, "en"),
+                    section_title(section, "zh"),
+                    section_title(section, "en"),
+                    section=section if section in SECTIONS else "",
+                    path=path,
+                )
+            )
+    return asks
+
+
+# -- the client's cases ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PortalCase:
+    case: Case
+    steps: list[Step]
+    stage_title_zh: str
+    stage_title_en: str
+    waiting_on: str  # the stage's actor: "client", "agency" or "authority"
+    closed: bool
+    asks: list[Ask]
+    latest_check: CaseCheck | None
+    notes: list[Note] = field(default_factory=list)
+    license_name_zh: str = ""
+    license_name_en: str = ""
+
+    @property
+    def material_asks(self) -> list[Ask]:
+        return [a for a in self.asks if a.kind == "material"]
+
+    @property
+    def other_asks(self) -> list[Ask]:
+        return [a for a in self.asks if a.kind != "material"]
+
+
+def _reached(case_ids: list[int]) -> dict[int, set[str]]:
+    """Stages each case has been in, from the audit trail (cases that ended off the main line only)."""
+    reached: dict[int, set[str]] = {pk: set() for pk in case_ids}
+    if not case_ids:
+        return reached
+    events = AuditEvent.objects.filter(
+        case_id__in=case_ids, action__in=("case.created", "case.transitioned")
+    ).values_list("case_id", "after")
+    for case_id, after in events:
+        if isinstance(after, dict) and after.get("stage"):
+            reached[case_id].add(after["stage"])
+    return reached
+
+
+def _portal_case(case: Case, check: CaseCheck | None, reached: set[str] | None) -> PortalCase:
+    catalog = default_catalog()
+    compiled = catalog.version(case.license_id, case.ruleset_version)
+    workflow = compiled.version.workflow
+    stage = next(s for s in workflow.stages if s.id == case.stage)
+    names = catalog.license(case.license_id).names
+    return PortalCase(
+        case=case,
+        steps=steps_for(workflow, case.stage, reached=reached),
+        stage_title_zh=stage.title.zh,
+        stage_title_en=stage.title.en,
+        waiting_on=stage.actor,
+        closed=stage.terminal,
+        asks=asks_for(case, check),
+        latest_check=check,
+        license_name_zh=names.zh,
+        license_name_en=names.en,
+    )
+
+
+def _with_latest_check(cases: QuerySet[Case]) -> QuerySet[Case]:
+    latest = CaseCheck.objects.filter(case_id=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+    return cases.annotate(latest_check_id=Subquery(latest))
+
+
+def _build(cases: list[Case]) -> list[PortalCase]:
+    check_ids = [c.latest_check_id for c in cases if c.latest_check_id]
+    checks = {c.pk: c for c in CaseCheck.objects.filter(pk__in=check_ids)} if check_ids else {}
+    off_line = [
+        c.pk
+        for c in cases
+        if ended_elsewhere(
+            default_catalog().version(c.license_id, c.ruleset_version).version.workflow, c.stage
+        )
+    ]
+    reached = _reached(off_line)
+    return [_portal_case(c, checks.get(c.latest_check_id), reached.get(c.pk)) for c in cases]
+
+
+def portal_cases(*, user: Any) -> list[PortalCase]:
+    """The client's cases (their company's), open ones first then newest, each with its steps and asks.
+    Two queries whatever the number of cases (a third only if a case ended off the main line)."""
+    ensure_client_user(user)
+    cases = list(
+        _with_latest_check(cases_visible_to(user=user).select_related("company", "consultant")).order_by(
+            F("closed_at").asc(nulls_first=True), "-opened_on", "-pk"
+        )
+    )
+    return _build(cases)
+
+
+def portal_case(*, user: Any, case_id: int) -> PortalCase:
+    """One of the client's cases with the messages shared with them (newest first)."""
+    ensure_client_user(user)
+    case = (
+        _with_latest_check(cases_visible_to(user=user).select_related("company", "consultant"))
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.", code="case.not_found", message_zh="未找到该案件。")
+    [item] = _build([case])
+    item.notes = list(notes_visible_to(user=user, case=case))
+    return item
+
+
+def portal_company(*, user: Any) -> ClientCompany:
+    """The client's own company."""
+    ensure_client_user(user)
+    company = companies_visible_to(user=user).first()
+    if company is None:  # pragma: no cover - a client user always has a company (a database constraint)
+        raise NotFound("No such company.", code="company.not_found", message_zh="未找到该企业。")
+    return company
+
+
+def profile_drafts(*, company: ClientCompany) -> dict[str, ProfileDraft]:
+    """The company's drafts by section (the caller has the company from a visibility selector)."""
+    return {
+        d.section: d for d in ProfileDraft.objects.filter(company_id=company.pk).select_related("updated_by")
+    }
+
+
+# -- invitations -----------------------------------------------------------------------------------------
+
+
+def invitation_by_token(*, token: str) -> Invitation:
+    """The invitation a link's token belongs to, whatever its state (the page says why it no longer works).
+    Anyone holding the link may ask; an unknown token is ``invitation.not_found``."""
+    invitation = (
+        Invitation.objects.select_related("agency", "case", "case__company", "case__consultant", "created_by")
+        .filter(token_hash=token_hash(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise NotFound(
+            "This invitation link is not valid. Check that you opened the whole link from the email.",
+            code="invitation.not_found",
+            message_zh="该邀请链接无效，请确认打开的是邮件中的完整链接。",
+        )
+    return invitation
+
+
+def invitation_has_account(*, invitation: Invitation) -> bool:
+    """Whether the invited address already has an account (the accept page then asks to sign in)."""
+    email = invitation.email
+    return User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()
+
+
+def invitations_for_case(*, user: Any, case: Case) -> QuerySet[Invitation]:
+    """The case's invitations, newest first, for staff of the case's agency (nothing for anyone else)."""
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.is_active
+        or user.role not in STAFF_ROLES
+        or user.agency_id != case.agency_id
+    ):
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(case_id=case.pk)
+        .select_related("created_by", "accepted_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitation_get_for_staff(*, user: Any, invitation_id: int) -> Invitation:
+    """An invitation of a case the staff member can see (NotFound otherwise, as for a missing id)."""
+    invitation = (
+        Invitation.objects.select_related("case", "case__company")
+        .filter(pk=invitation_id, case__in=cases_visible_to(user=user))
+        .first()
+    )
+    if invitation is None or user.role not in STAFF_ROLES:
+        raise NotFound("No such invitation.", code="invitation.not_found", message_zh="未找到该邀请。")
+    return invitation
+
+
+# -- what the client changed since the last check --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangedBy:
+    user_id: int | None
+    label: str  # display name, else the username at the time
+    role: str  # the user's role now ("" for the platform)
+    at: datetime
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == Role.CLIENT_USER
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    path: str
+    before: Any  # None: absent at the check
+    after: Any  # None: absent now
+    changed_by: tuple[ChangedBy, ...]  # each profile edit since the check that touched the path, in order
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    check: CaseCheck
+    changes: list[ProfileChange]
+    current_hash: str
+    snapshot_missing: bool = False  # the check predates profile snapshots: only "changed or not" is known
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes) or (self.snapshot_missing and self.check.profile_hash != self.current_hash)
+
+
+def profile_changes_since_last_check(*, case: Case) -> ProfileChanges | None:
+    """The profile paths whose values differ between the profile the case's latest check ran on and the
+    company's current profile, each with its value then and now and who changed it (from the audit trail:
+    the ``company.profile_updated`` events after the check's own event). None if the case has no check.
+
+    The caller has ``case`` from a visibility selector. Three queries.
+    """
+    check = CaseCheck.objects.filter(case_id=case.pk).order_by("-created_at", "-pk").first()
+    if check is None:
+        return None
+    company = ClientCompany.objects.only("profile", "profile_hash").get(pk=case.company_id)
+    if check.profile is None:
+        return ProfileChanges(
+            check=check, changes=[], snapshot_missing=True, current_hash=company.profile_hash
+        )
+    before, after = profile_changes(check.profile, company.profile)
+    paths = list(dict.fromkeys([*after, *before]))
+    if not paths:
+        return ProfileChanges(check=check, changes=[], current_hash=company.profile_hash)
+    check_event = (
+        AuditEvent.objects.filter(
+            agency_id=case.agency_id,
+            action="case.check_run",
+            object_type="cases.casecheck",
+            object_id=str(check.pk),
+        )
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    edits = AuditEvent.objects.filter(
+        agency_id=case.agency_id,
+        action="company.profile_updated",
+        object_type="cases.clientcompany",
+        object_id=str(case.company_id),
+    )
+    if check_event is not None:
+        edits = edits.filter(seq__gt=check_event)
+    else:  # a check stored without its event (imported data): fall back to time
+        edits = edits.filter(occurred_at__gt=check.created_at)
+    touched: dict[str, list[ChangedBy]] = {path: [] for path in paths}
+    for event in edits.select_related("actor").order_by("seq"):
+        who = ChangedBy(
+            user_id=event.actor_id,
+            label=(event.actor.display_name or event.actor_label) if event.actor else event.actor_label,
+            role=event.actor.role if event.actor else "",
+            at=event.occurred_at,
+        )
+        for path in {*(event.before or {}), *(event.after or {})}:
+            for changed in paths:
+                if (path == changed or path.startswith(changed + ".")) and who not in touched[changed]:
+                    touched[changed].append(who)
+    return ProfileChanges(
+        check=check,
+        changes=[ProfileChange(p, before.get(p), after.get(p), tuple(touched[p])) for p in paths],
+        current_hash=company.profile_hash,
+    )
