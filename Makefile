@@ -35,6 +35,7 @@ test: install
 bench: install
 	$(BIN)/python bench/screen.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/web.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -15,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+# The web tests' settings apply to the pages the live server renders too: compiled translations, plain
+# static files (no manifest to collect), fast password hashing, uploads in a temporary directory.
+from web.conftest import _compiled_translations, _fast_settings  # noqa: F401
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("LICENSEDESK_CHROMIUM", "/usr/bin/chromium")

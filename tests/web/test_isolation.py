@@ -35,6 +35,7 @@ from licensedesk.web.materials.models import CaseMaterial, MaterialFile
 from licensedesk.web.materials.services import IncomingFile, material_upload
 from licensedesk.web.portal.services import invitation_create
 
+from .documents.conftest import generate_now, make_ready
 from .factories import CaseFactory, ClientCompanyFactory
 from .materials.conftest import samplefiles
 from .portal.conftest import LINK
@@ -89,6 +90,7 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
     material_file = _seed_material(case, tenant.client, tenant.company)
     invitation.link_token = LINK.search(mail.outbox[-1].body).group(2)  # the link only its invitee holds
     return {
+        **_seed_documents(case, tenant.consultant),
         "materials.casematerial": material_file.version.material,
         "materials.materialversion": material_file.version,
         "materials.materialfile": material_file,
@@ -112,6 +114,20 @@ def _seed_material(case: Any, client_user: Any, company: Any) -> MaterialFile:
     data = IncomingFile(name=f"机密文件-{company.name}.pdf", content=io.BytesIO(samplefiles.pdf_bytes()))
     version = material_upload(material=item, actor=client_user, files=[data])
     return version.files.get()
+
+
+def _seed_documents(case: Any, staff: Any) -> dict[str, Any]:
+    """Generated documents and a submission bundle on ``case`` (one signed document, as the client of
+    the company may download it, and one not)."""
+    job = generate_now(make_ready(case, staff), staff, bundle=True)
+    documents = {d.document_id: d for d in job.documents.all()}
+    return {
+        "documents.generateddocument": documents["application_letter"],  # for signature
+        "documents.generateddocument.unsigned": documents["commission_contract"],
+        "documents.submissionbundle": job.submission_bundle,
+        "documents.generationjob": job,
+        "documents.casedocumentdata": case.document_data,
+    }
 
 
 def _invitee(tenant: Any) -> str:
@@ -181,11 +197,21 @@ def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
             yield shown, reverse(name, kwargs={"pk": victims["materials.materialversion"].pk}), True
         elif name == "materials:download":
             yield shown, reverse(name, kwargs={"pk": victims["materials.materialfile"].pk}), True
+        elif name and name.startswith("documents:") and kwarg_names == ["case_id"]:
+            yield shown, reverse(name, kwargs={"case_id": victims["cases.case"].pk}), True
+        elif name == "documents:download":
+            for key in ("documents.generateddocument", "documents.generateddocument.unsigned"):
+                for fmt in ("docx", "pdf"):
+                    yield shown, reverse(name, kwargs={"pk": victims[key].pk, "fmt": fmt}), True
+        elif name == "documents:bundle_download":
+            yield shown, reverse(name, kwargs={"pk": victims["documents.submissionbundle"].pk}), True
         elif name == "admin:app_list":
             for label in ("accounts", "audit", "cases"):
                 yield shown, reverse(name, kwargs={"app_label": label}), False
         elif name == "admin:view_on_site":
             for label, obj in victims.items():
+                if label.count(".") != 1:  # a second object of a model, for the views above
+                    continue
                 ct = ContentType.objects.get_by_natural_key(*label.split("."))
                 yield shown, reverse(name, kwargs={"content_type_id": ct.pk, "object_id": obj.pk}), True
         elif kwarg_names == ["url"]:  # the admin's catch-all
@@ -248,6 +274,7 @@ def test_isolation_matrix(tenant: Any, other_tenant: Any) -> None:
     case_run_check(case=tenant.case2, actor=tenant.other_consultant)
     other_client_file = _seed_material(tenant.case2, tenant.client2, tenant.company2)
     same_agency_other_client = {
+        **_seed_documents(tenant.case2, tenant.other_consultant),
         "materials.casematerial": other_client_file.version.material,
         "materials.materialversion": other_client_file.version,
         "materials.materialfile": other_client_file,

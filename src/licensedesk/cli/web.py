@@ -54,7 +54,11 @@ def _prepare_database(*, demo: bool) -> None:
 @click.option("--threads", default=8, show_default=True, type=int, help="threads per worker")
 @click.option("--demo/--no-demo", default=True, show_default=True, help="load the demo data (idempotent)")
 def serve(host: str, port: int, workers: int, threads: int, demo: bool) -> None:
-    """Migrate the database, load the demo data, and serve the application over WSGI (gunicorn)."""
+    """Migrate the database, load the demo data, and serve the application over WSGI (gunicorn).
+
+    Mail goes to the console (the server's output) unless LICENSEDESK_EMAIL_BACKEND says otherwise: the
+    demo has no SMTP server, and an invitation must not fail for want of one."""
+    os.environ.setdefault("LICENSEDESK_EMAIL_BACKEND", "console")  # before Django reads its settings
     _django()
     _ensure_secret_key()
     _prepare_database(demo=demo)

@@ -22,6 +22,8 @@ Environment variables:
                              ``LICENSEDESK_IMAGE_MAX_PIXELS``.
 ``LICENSEDESK_CLAMD_SOCKET`` / ``LICENSEDESK_CLAMD_HOST`` (+ ``_PORT``) scan uploads with ClamAV
                              (else files are marked "not scanned").
+``LICENSEDESK_CELERY_BROKER_URL`` run document generation on Celery (e.g. ``redis://127.0.0.1:6379/0``);
+                             default: in-process threads (``LICENSEDESK_DOCUMENT_WORKERS``, default 2).
 ``LICENSEDESK_SECURE_COOKIES`` / ``LICENSEDESK_SSL_REDIRECT`` / ``LICENSEDESK_HSTS_SECONDS`` /
 ``LICENSEDESK_BEHIND_PROXY`` tune HTTPS behaviour (defaults: secure cookies when DEBUG is off, no
 redirect, no HSTS, no proxy header trusted).
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "licensedesk.web.demo",
     "licensedesk.web.portal",
     "licensedesk.web.materials",
+    "licensedesk.web.documents",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +307,18 @@ MATERIAL_IMAGE_MAX_PIXELS = int(os.environ.get("LICENSEDESK_IMAGE_MAX_PIXELS", "
 CLAMD_SOCKET = os.environ.get("LICENSEDESK_CLAMD_SOCKET", "").strip()
 CLAMD_HOST = os.environ.get("LICENSEDESK_CLAMD_HOST", "").strip()
 CLAMD_PORT = int(os.environ.get("LICENSEDESK_CLAMD_PORT", "3310") or 3310)
+
+# -- background work: document generation --------------------------------------------------------------
+
+# With LICENSEDESK_CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) generation jobs go to Celery
+# (start a worker: celery -A licensedesk.web.celery worker); without it they run in-process on a thread
+# pool of LICENSEDESK_DOCUMENT_WORKERS threads (default 2).
+CELERY_BROKER_URL = os.environ.get("LICENSEDESK_CELERY_BROKER_URL", "").strip()
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+DOCUMENT_WORKERS = int(os.environ.get("LICENSEDESK_DOCUMENT_WORKERS", "2") or 2)
 
 # -- logging ------------------------------------------------------------------------------------------
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("portal/", include("licensedesk.web.portal.urls")),
     path("", include("licensedesk.web.cases.urls")),
     path("", include("licensedesk.web.materials.urls")),
+    path("", include("licensedesk.web.documents.urls")),
 ]

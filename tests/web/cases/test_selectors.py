@@ -143,12 +143,50 @@ def test_company_list_is_one_query(tenant: Any, django_assert_num_queries: Any) 
         assert len(list(selectors.company_list_visible_to(user=tenant.consultant))) == 10
 
 
-def test_board_is_one_query(tenant: Any, django_assert_num_queries: Any) -> None:
+def test_board_is_two_queries(tenant: Any, django_assert_num_queries: Any) -> None:
     _many_cases(tenant)
-    with django_assert_num_queries(1):
+    # the count per stage, the cards (ranked per stage in a subquery) with company and consultant
+    with django_assert_num_queries(2):
         board = selectors.case_board(user=tenant.consultant, license_id="icp-b25")
-        assert sum(len(c.cases) for c in board) == 10
-        assert all(case.company.name for column in board for case in column.cases)
+        assert sum(len(c.cases) for c in board) == 10 and sum(c.count for c in board) == 10
+        assert all(case.company.name and case.company.uscc for column in board for case in column.cases)
+
+
+def test_board_columns_show_their_newest_cards_and_count_them_all(
+    tenant: Any, other_tenant: Any, django_assert_num_queries: Any
+) -> None:
+    drafting = [
+        CaseFactory(company=ClientCompanyFactory(agency=tenant.agency), stage="drafting") for _ in range(7)
+    ]
+    CaseFactory(company=ClientCompanyFactory(agency=other_tenant.agency), stage="drafting")
+    closed = CaseFactory(company=ClientCompanyFactory(agency=tenant.agency), stage="drafting")
+    closed.closed_at = closed.updated_at
+    closed.save()
+    newest_first = sorted(drafting, key=lambda c: (c.updated_at, c.pk), reverse=True)
+    with django_assert_num_queries(2):  # the same two queries, however many cases
+        board = {c.stage: c for c in selectors.case_board(user=tenant.admin, license_id="icp-b25", cards=3)}
+    column = board["drafting"]
+    assert [c.pk for c in column.cases] == [c.pk for c in newest_first[:3]]
+    assert (column.count, column.more) == (7, 4)  # the other agency's and the closed case are not counted
+    assert (board["qualification_review"].count, len(board["qualification_review"].cases)) == (2, 2)
+    assert board["submitted_online"].count == 0 and board["submitted_online"].cases == []
+
+
+def test_board_of_one_consultant_and_of_nobody(tenant: Any) -> None:
+    CaseFactory(company=ClientCompanyFactory(agency=tenant.agency), stage="drafting")
+    mine = selectors.case_board(user=tenant.admin, license_id="icp-b25", consultant_id=tenant.consultant.pk)
+    assert {(c.stage, c.count) for c in mine if c.count} == {("qualification_review", 1)}
+    assert [c.pk for c in mine[0].cases] == [tenant.case.pk]
+    nobody = selectors.case_board(user=AnonymousUser(), license_id="icp-b25")
+    assert all(c.count == 0 and c.cases == [] for c in nobody)
+
+
+def test_list_rows_leave_the_company_profile_unread(tenant: Any, django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(1):
+        [row, *_] = selectors.case_list_visible_to(user=tenant.admin)
+    assert "profile" in row.company.get_deferred_fields()
+    with django_assert_num_queries(1):  # read on demand, still correct
+        assert row.company.profile["company"]["name"] == row.company.name
 
 
 def test_case_detail_query_count(tenant: Any, django_assert_num_queries: Any) -> None:

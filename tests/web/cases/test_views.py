@@ -3,6 +3,7 @@ forms change (always through the services, always audited), and how many queries
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from html import unescape
@@ -30,6 +31,8 @@ from licensedesk.web.cases.services import (
     note_create,
     task_create,
 )
+from licensedesk.web.materials.models import CaseMaterial
+from licensedesk.web.materials.services import IncomingFile, material_upload
 
 from ..factories import (
     CaseFactory,
@@ -38,6 +41,7 @@ from ..factories import (
     make_uscc,
     not_eligible_profile,
 )
+from ..materials.conftest import samplefiles
 
 pytestmark = pytest.mark.django_db
 
@@ -160,14 +164,31 @@ def test_board_filters_by_consultant_and_license(tenant: Any) -> None:
 
 def test_board_query_count_does_not_grow_with_cases(tenant: Any, django_assert_num_queries: Any) -> None:
     client = _client(tenant.admin)
-    # session, user, the agency's consultants (filter), the board (one query with company and consultant)
-    with django_assert_num_queries(4):
+    # session, user, the agency's consultants (filter), the board's counts per stage, its cards (with
+    # company and consultant)
+    with django_assert_num_queries(5):
         assert client.get(_url("board")).status_code == 200
     for _ in range(25):
         _case(tenant, stage="drafting", target_date=timezone.localdate())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(_url("board"))
-    assert "编制申请文件 25" in _text(response)
+    assert "编制申请文件 25" in _text(response) and "在办案件 27 件" in _text(response)
+
+
+def test_board_columns_show_ten_cards_and_link_to_the_rest(tenant: Any) -> None:
+    cases = [_case(tenant, stage="drafting") for _ in range(12)]
+    html = _html(_client(tenant.consultant).get(_url("board"), {"consultant": tenant.consultant.pk}))
+    column = html[html.index('data-testid="column-drafting"') :]
+    column = column[: column.index("</section>")]
+    shown = [int(pk) for pk in re.findall(r'data-testid="card-(\d+)"', column)]
+    assert shown == [c.pk for c in sorted(cases, key=lambda c: (c.updated_at, c.pk), reverse=True)[:10]]
+    more = re.search(r'<a class="board-more" href="([^"]+)" data-testid="more-drafting">([^<]+)</a>', column)
+    assert more is not None and more.group(2) == "在案件列表中查看全部 12 件"
+    link = unescape(more.group(1))
+    assert link == f"{_url('list')}?stage=drafting&license=icp-b25&consultant={tenant.consultant.pk}"
+    listed = _html(_client(tenant.consultant).get(link))
+    assert len(re.findall(r'data-testid="case-link-(\d+)"', listed)) == 12
+    assert 'data-testid="more-qualification_review"' not in html  # a column with all its cards shown
 
 
 # -- the case list ---------------------------------------------------------------------------------------
@@ -393,6 +414,8 @@ def test_withdrawal_needs_a_reason(tenant: Any) -> None:
     data = {"version": tenant.case.version, "to_stage": "withdrawn"}
     refused = client.post(_url("move", pk=tenant.case.pk), data)
     assert refused.status_code == 409 and "撤回案件须填写原因。" in _text(refused)
+    # the reason field sits under the other moves' buttons: its label says which move it is for
+    assert re.search(r'<label for="move-withdrawn-reason">撤回原因<', _html(refused))
     client.post(_url("move", pk=tenant.case.pk), {**data, "reason": "客户决定暂缓申请"})
     tenant.case.refresh_from_db()
     assert tenant.case.stage == "withdrawn" and tenant.case.closed_at is not None
@@ -498,17 +521,32 @@ def test_case_page_query_count_does_not_grow_with_its_history(
 ) -> None:
     client = _client(tenant.admin)
     case_run_check(case=tenant.case, actor=tenant.consultant)
+    materials = list(
+        CaseMaterial.objects.filter(case=tenant.case).select_related("case").order_by("position")
+    )
+    _upload(materials[0], tenant.client, "营业执照.pdf")
     # session, user, case_detail (case, checks, notes, tasks, overrides), consultants, the moves'
-    # overrides and eligibility guard, the timeline
-    with django_assert_num_queries(11):
+    # overrides and eligibility guard; the checklist (case, materials, files, open round); invitations;
+    # profile changes (latest check, company); documents (current ones, data, latest job, bundle);
+    # the timeline
+    with django_assert_num_queries(22):
         client.get(_url("detail", pk=tenant.case.pk))
     for i in range(10):
         note_create(case=tenant.case, author=tenant.consultant, body=f"备注{i}")
         task_create(case=tenant.case, actor=tenant.consultant, title=f"任务{i}", assignee=tenant.consultant)
         case_run_check(case=tenant.case, actor=tenant.consultant)
-    with django_assert_num_queries(11):
+        _upload(materials[i % 4], tenant.client, f"文件{i}.pdf")
+    with django_assert_num_queries(22):
         response = client.get(_url("detail", pk=tenant.case.pk))
-    assert "备注9" in _text(response) and "任务9" in _text(response)
+    text = _text(response)
+    assert "备注9" in text and "任务9" in text and "文件9.pdf" in text
+
+
+def _upload(material: CaseMaterial, user: Any, name: str) -> None:
+    material.refresh_from_db()
+    material_upload(
+        material=material, actor=user, files=[IncomingFile(name, io.BytesIO(samplefiles.pdf_bytes()))]
+    )
 
 
 # -- my tasks ------------------------------------------------------------------------------------------
@@ -737,3 +775,58 @@ def test_company_and_case_pages_answer_json(tenant: Any) -> None:
     assert case["case"]["id"] == tenant.case.pk and case["stage_title"]["zh"] == "资质审核"
     company = client.get(_url("company_detail", pk=tenant.company.pk), {"format": "json"}).json()
     assert company["company"]["profile"] == tenant.company.profile
+
+
+# -- what the other apps put on the case page ------------------------------------------------------------
+
+
+def test_the_case_page_shows_the_checklist_with_progress_invitations_and_client_changes(tenant: Any) -> None:
+    from licensedesk.web.materials.services import version_accept
+    from licensedesk.web.portal.services import invitation_create
+
+    case_run_check(case=tenant.case, actor=tenant.consultant)
+    material = CaseMaterial.objects.select_related("case", "case__company").get(
+        case=tenant.case, material_id="articles_of_association"
+    )
+    version = material_upload(
+        material=material,
+        actor=tenant.client,
+        files=[IncomingFile("公司章程.pdf", io.BytesIO(samplefiles.pdf_bytes()))],
+    )
+    version_accept(version=version, actor=tenant.consultant)
+    invitation_create(case=tenant.case, email="zhang@example.cn", actor=tenant.consultant)
+    profile = dict(tenant.company.profile)
+    profile["company"] = {**profile["company"], "staff_total": 30}
+    company_profile_update(company=tenant.company, profile=profile, actor=tenant.client)
+    response = _client(tenant.consultant).get(_url("detail", pk=tenant.case.pk))
+    text, html = _text(response), _html(response)
+    required = CaseMaterial.objects.filter(case=tenant.case, required=True).count()
+    checklist = html[html.index('id="checklist"') :]
+    progress = checklist[checklist.index('data-testid="materials-progress"') :][:100]
+    assert _text_of(progress).startswith(f'data-testid="materials-progress">已通过 1/{required} ')
+    assert "公司章程.pdf" in checklist and 'data-testid="material-business_license"' in checklist
+    assert "zhang@example.cn" in html[html.index('data-testid="invitations"') :][:3000]
+    assert 'data-testid="case-invite-form"' in html
+    changes = html[html.index('data-testid="client-changes"') :][:3000]
+    assert 'data-path="company.staff_total"' in changes
+    # the materials and portal events, told on the timeline
+    title = "公司章程、股权结构及股东信息"
+    assert f"上传“{title}”第 1 版 公司章程.pdf" in text and f"审核通过“{title}”第 1 版" in text
+    assert "邀请 zhang@example.cn 使用客户门户" in text
+
+
+def _text_of(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_inviting_from_the_case_page_comes_back_to_it(tenant: Any) -> None:
+    url = _url("detail", pk=tenant.case.pk)
+    response = _client(tenant.consultant).post(
+        reverse("portal:invite", kwargs={"pk": tenant.case.pk}), {"email": "li@example.cn", "next": url}
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    off_site = _client(tenant.consultant).post(
+        reverse("portal:invite", kwargs={"pk": tenant.case.pk}),
+        {"email": "wu@example.cn", "next": "https://evil.example/"},
+    )
+    assert off_site["Location"] == reverse("portal:invite", kwargs={"pk": tenant.case.pk})

@@ -77,3 +77,29 @@ def test_demo_command_prints_the_logins(capsys: pytest.CaptureFixture[str]) -> N
 def test_identifier_builders() -> None:
     assert validate_uscc(make_uscc("91440300MA5FXK2Q1")) == "91440300MA5FXK2Q18"
     assert validate_resident_id(make_resident_id("44030519880612351")) == "440305198806123517"
+
+
+def test_the_case_in_material_review_has_real_uploads_three_accepted() -> None:
+    from licensedesk.web.materials.models import CaseMaterial, MaterialFile, MaterialVersion
+    from licensedesk.web.materials.selectors import checklist_for
+
+    demo_load()
+    case = Case.objects.get(stage="reviewing_materials")
+    uploaded = {
+        m.material_id: m.status for m in CaseMaterial.objects.filter(case=case, latest_version__isnull=False)
+    }
+    assert uploaded == {
+        "business_license": "accepted",
+        "articles_of_association": "accepted",
+        "financial_report": "accepted",
+        "social_insurance_proof": "uploaded",
+    }
+    kinds = sorted(MaterialFile.objects.filter(version__material__case=case).values_list("kind", flat=True))
+    assert kinds == ["pdf", "pdf", "pdf", "png"]
+    assert AuditEvent.objects.filter(case=case, action="material.uploaded").count() == 4
+    assert AuditEvent.objects.filter(case=case, action="material.accepted").count() == 3
+    checklist = checklist_for(user=User.objects.get(username="demo-wang"), case_id=case.pk)
+    assert checklist.accepted_count == 3 and checklist.required_count > 3
+    demo_load()  # idempotent: no second round of uploads
+    assert MaterialVersion.objects.filter(material__case=case).count() == 4
+    assert audit_verify().ok

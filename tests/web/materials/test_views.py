@@ -243,6 +243,35 @@ def test_htmx_upload_answers_the_checklist_partial(checked: Any) -> None:
     assert "文件“空.pdf”为空文件。" in response.content.decode()
 
 
+def test_htmx_upload_on_the_requests_page_updates_its_list_too(checked: Any) -> None:
+    """The list of what to send sits above the checklist on the client's requests page: an upload swaps
+    the checklist and, out of band, the list (it used to keep asking for what was just sent)."""
+    item = material(checked.case, "credit_proof")
+    requests_url = reverse("materials:requests", kwargs={"case_id": checked.case.pk})
+    client = _client(checked.client)
+    before = client.get(requests_url).content.decode()
+    assert "公司信誉情况证明材料</a> — <strong>未提交</strong>" in before
+    on_requests_page = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": f"http://testserver{requests_url}"}
+    response = _post_files(
+        client, _upload_url(item), [("信用.pdf", samplefiles.pdf_bytes())], **on_requests_page
+    )
+    page = response.content.decode()
+    assert '<section id="material-requests" hx-swap-oob="true">' in page
+    requests = page[page.index('<section id="material-requests"') :]
+    assert "公司信誉情况证明材料" not in requests  # sent: no longer asked for
+    assert "营业执照副本复印件（或名称预先核准通知书）</a> — <strong>未提交</strong>" in requests
+    # Elsewhere (the checklist page, staff) there is no such list to update.
+    checklist_url = reverse("materials:checklist", kwargs={"case_id": checked.case.pk})
+    elsewhere = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": f"http://testserver{checklist_url}"}
+    response = _post_files(client, _upload_url(item), [("信用2.pdf", samplefiles.pdf_bytes())], **elsewhere)
+    assert response.status_code == 200 and "material-requests" not in response.content.decode()
+    staff = _client(checked.consultant)
+    response = _post_files(
+        staff, _upload_url(item), [("信用3.pdf", samplefiles.pdf_bytes())], **on_requests_page
+    )
+    assert response.status_code == 200 and "material-requests" not in response.content.decode()
+
+
 # -- downloads ----------------------------------------------------------------------------------------
 
 

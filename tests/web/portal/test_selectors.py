@@ -16,6 +16,7 @@ from licensedesk.web.cases.services import (
     case_transition,
     company_profile_update,
 )
+from licensedesk.web.materials.services import material_upload, review_round_finish, version_reject
 from licensedesk.web.portal.selectors import (
     invitations_for_case,
     portal_case,
@@ -25,6 +26,7 @@ from licensedesk.web.portal.selectors import (
 from licensedesk.web.portal.services import invitation_create, profile_section_submit
 
 from ..factories import CaseCheckFactory, CaseFactory, incomplete_profile
+from ..materials.conftest import material, pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +128,34 @@ def test_a_stage_of_the_client_asks_for_its_work_and_the_required_materials(tena
         ("stage", "收集材料", "客户准备材料"),
         ("material", "营业执照", "加盖公章的复印件"),
     ]
+
+
+def test_a_material_sent_is_not_asked_for_again_unless_it_comes_back(
+    tenant: Any, django_assert_num_queries: Any
+) -> None:
+    """Found by the browser journey: the portal kept asking for all 14 materials after two were
+    accepted. With a checklist, only what the client has to (re)send is asked for."""
+    case_run_check(case=tenant.case, actor=tenant.consultant)
+    for version, stage in enumerate(("contract_signed", "collecting_materials"), start=1):
+        case_transition(case=tenant.case, to_stage=stage, actor=tenant.consultant, expected_version=version)
+    license_copy = "营业执照副本复印件（或名称预先核准通知书）"
+
+    def asked() -> list[str]:
+        [item] = portal_cases(user=tenant.client)
+        return [a.title_zh for a in item.material_asks]
+
+    assert len(asked()) == 14 and license_copy in asked()
+    version = material_upload(
+        material=material(tenant.case, "business_license"), actor=tenant.client, files=[pdf()]
+    )
+    assert len(asked()) == 13 and license_copy not in asked()  # sent: waiting for review
+    version_reject(version=version, actor=tenant.consultant, reason="seal_missing")
+    assert license_copy not in asked()  # the client sees the rejection once the round is finished
+    review_round_finish(case=tenant.case, actor=tenant.consultant)
+    assert len(asked()) == 14 and license_copy in asked()  # to send again
+    with django_assert_num_queries(3):  # + the checklist, for the cases in a client's stage only
+        portal_cases(user=tenant.client)
+    assert portal_case(user=tenant.client2, case_id=tenant.case2.pk).material_asks == []  # agency's stage
 
 
 def test_a_withdrawn_case_shows_the_steps_it_never_reached(tenant: Any) -> None:

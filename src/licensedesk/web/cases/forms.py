@@ -56,7 +56,7 @@ class RunCheckForm(VersionedForm):
 class MoveForm(VersionedForm):
     to_stage = forms.CharField(max_length=40, widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_("Reason"),
+        label=_("Reason for withdrawing"),  # only the withdrawal asks for one: say so, next to other moves
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs=_testid("move-reason", rows=2)),

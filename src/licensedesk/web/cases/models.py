@@ -81,11 +81,23 @@ class Case(models.Model):
         verbose_name_plural = "案件 cases"
         ordering = ("-updated_at", "-pk")
         indexes = (
-            models.Index(fields=["agency", "stage"], name="case_agency_stage_idx"),
-            models.Index(fields=["agency", "consultant", "stage"], name="case_agency_consultant_idx"),
+            # The list filtered by stage (and consultant), in the list's order: a page is the first rows
+            # of the index, however many cases the filter matches.
+            models.Index(fields=["agency", "stage", "-updated_at", "-id"], name="case_agency_stage_list_idx"),
+            models.Index(
+                fields=["agency", "consultant", "stage", "-updated_at", "-id"],
+                name="case_agency_cons_list_idx",
+            ),
             models.Index(fields=["agency", "-updated_at"], name="case_agency_updated_idx"),
             models.Index(fields=["agency", "stage_due_on"], name="case_agency_due_idx"),
             models.Index(fields=["company", "license_id"], name="case_company_license_idx"),
+            # The board: open cases by stage, newest activity first. Its per-stage counts and per-stage
+            # top cards read this index only (the closed history, most of the table, is not in it).
+            models.Index(
+                fields=["agency", "license_id", "stage", "-updated_at", "-id"],
+                condition=Q(closed_at__isnull=True),
+                name="case_board_open_idx",
+            ),
         )
         constraints = (
             models.UniqueConstraint(

@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db import connections
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.errors import NotFound
@@ -102,6 +104,12 @@ def company_get_visible_to(*, user: Any, company_id: int) -> ClientCompany:
 # -- cases --------------------------------------------------------------------------------------------
 
 
+def _case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases as list rows: with company and consultant, without the company's profile (a JSON document
+    of kilobytes per row that lists never show; reading ``case.company.profile`` would load it)."""
+    return cases.select_related("company", "consultant").defer("company__profile")
+
+
 def case_list_visible_to(
     *,
     user: Any,
@@ -112,8 +120,9 @@ def case_list_visible_to(
     search: str = "",
     open_only: bool = False,
 ) -> QuerySet[Case]:
-    """The case list (one query with company and consultant), newest activity first."""
-    cases = cases_visible_to(user=user).select_related("company", "consultant")
+    """The case list (one query with company and consultant), newest activity first. The search
+    matches a fragment of the company name (on PostgreSQL through a trigram index) or a USCC prefix."""
+    cases = _case_rows(cases_visible_to(user=user))
     if stage:
         cases = cases.filter(stage=stage)
     if consultant_id is not None:
@@ -137,6 +146,11 @@ def case_get_visible_to(*, user: Any, case_id: int) -> Case:
     return case
 
 
+#: Cards a board column shows: its newest-activity cases (the column's count says how many it holds;
+#: the case list, filtered by the stage, shows them all).
+BOARD_CARDS = 10
+
+
 @dataclass
 class BoardColumn:
     stage: str
@@ -144,15 +158,33 @@ class BoardColumn:
     title_en: str
     actor: str
     terminal: bool
-    cases: list[Case] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)  # at most ``BOARD_CARDS``, newest activity first
+    count: int = 0  # every case in the column
+
+    @property
+    def more(self) -> int:
+        """Cases in the column beyond the cards shown."""
+        return self.count - len(self.cases)
 
 
 def case_board(
-    *, user: Any, license_id: str, open_only: bool = True, consultant_id: int | None = None
+    *,
+    user: Any,
+    license_id: str,
+    open_only: bool = True,
+    consultant_id: int | None = None,
+    cards: int = BOARD_CARDS,
 ) -> list[BoardColumn]:
-    """The staff board of one license: a column per stage (in workflow order), cases in each, optionally
-    only one consultant's. One query. Stages come from the license's rule versions, newest first, so
-    cases opened under an older version still find their column."""
+    """The staff board of one license: a column per stage (in workflow order) with how many cases it
+    holds and its ``cards`` newest-activity cases, optionally only one consultant's. Stages come from
+    the license's rule versions, newest first, so cases opened under an older version still find their
+    column.
+
+    Two queries whatever the number of cases (an agency has thousands of open cases; a board of
+    thousands of cards is neither readable nor fast): the count per stage (an index-only scan of
+    ``case_board_open_idx``, which holds open cases only), and the cards with company and consultant,
+    fetched by id from the ``cards`` newest of each stage (see :func:`_newest_per_stage`). No case, no
+    second query."""
     lic = default_catalog().license(license_id)
     columns: dict[str, BoardColumn] = {}
     for version in reversed(lic.versions):
@@ -160,17 +192,41 @@ def case_board(
             columns.setdefault(
                 stage.id, BoardColumn(stage.id, stage.title.zh, stage.title.en, stage.actor, stage.terminal)
             )
+
+    def column(stage: str) -> BoardColumn:  # a stage no version declares any more: shown, not hidden
+        return columns.setdefault(stage, BoardColumn(stage, stage, stage, "agency", False))
+
     cases = case_list_visible_to(
         user=user, license_id=license_id, open_only=open_only, consultant_id=consultant_id
     )
-    for case in cases:
-        column = columns.get(case.stage)
-        if column is None:  # a stage no version declares any more: show it rather than hide the case
-            column = columns.setdefault(
-                case.stage, BoardColumn(case.stage, case.stage, case.stage, "agency", False)
-            )
-        column.cases.append(case)
+    counts = dict(cases.order_by().values_list("stage").annotate(count=Count("pk")))
+    for stage, count in counts.items():
+        column(stage).count = count
+    if counts:
+        shown = _newest_per_stage(
+            cases, sorted(counts), cards, total=sum(min(n, cards) for n in counts.values())
+        )
+        # ``shown`` reads visible cases only: fetched by id, the outer query is those few rows.
+        for case in _case_rows(Case.objects.filter(pk__in=shown)).order_by("-updated_at", "-pk"):
+            column(case.stage).cases.append(case)
     return list(columns.values())
+
+
+def _newest_per_stage(cases: QuerySet[Case], stages: list[str], cards: int, *, total: int) -> QuerySet[Case]:
+    """The ids of the ``cards`` newest-activity cases of each stage, as a subquery.
+
+    Where the database allows LIMIT inside a UNION (PostgreSQL), a UNION ALL of one LIMITed select per
+    stage: each reads the first ``cards`` entries of its stage in ``case_board_open_idx``, so the cost
+    does not depend on how many cases there are. Elsewhere (SQLite) every case is ranked within its
+    stage by ``ROW_NUMBER()`` and the first ``cards`` kept; ``total`` (the number of cards, from the
+    counts) bounds the subquery, so that the planner fetches the cards by id."""
+    if connections[cases.db].features.supports_slicing_ordering_in_compound:
+        newest = [
+            cases.filter(stage=stage).order_by("-updated_at", "-pk").values("pk")[:cards] for stage in stages
+        ]
+        return newest[0].union(*newest[1:], all=True) if len(newest) > 1 else newest[0]
+    rank = Window(RowNumber(), partition_by=[F("stage")], order_by=[F("updated_at").desc(), F("pk").desc()])
+    return cases.order_by().annotate(rank=rank).filter(rank__lte=cards).values("pk")[:total]
 
 
 def case_machine(case: Case) -> StageMachine:
@@ -249,7 +305,7 @@ class CaseDetail:
     case: Case
     stage_title_zh: str
     stage_title_en: str
-    checks: list[CaseCheck]  # newest first, at most ``checks_shown``
+    checks: list[CaseCheck]  # newest first, at most ``checks_shown`` (the page: the latest and its diff)
     check_diff: CheckDiff | None
     notes: list[Note]
     tasks: list[Task]
@@ -261,7 +317,7 @@ class CaseDetail:
         return self.checks[0] if self.checks else None
 
 
-def case_detail(*, user: Any, case_id: int, checks_shown: int = 5) -> CaseDetail:
+def case_detail(*, user: Any, case_id: int, checks_shown: int = 2) -> CaseDetail:
     """Everything the case page shows, in a fixed number of queries (5 for staff, 3 for a client)."""
     case = (
         cases_visible_to(user=user)
@@ -351,6 +407,7 @@ def case_moves(*, user: Any, case: Case) -> list[MoveOption]:
 
 
 __all__ = [
+    "BOARD_CARDS",
     "BoardColumn",
     "CaseDetail",
     "MoveOption",

@@ -140,17 +140,6 @@ def describe(event: AuditEvent, names: Names, lang: Lang | None = None) -> tuple
     if action == "task.completed":
         title = names.tasks.get(int(event.object_id)) if event.object_id.isdigit() else None
         return _("Completed the task “%(title)s”") % {"title": title or f"#{event.object_id}"}, ""
-    if action in ("invitation.sent", "invitation.resent"):
-        text = (
-            _("Invited %(email)s to the client portal")
-            if action == "invitation.sent"
-            else _("Re-sent the client portal invitation to %(email)s")
-        )
-        return text % {"email": after.get("email", "")}, ""
-    if action == "invitation.opened":
-        return _("The client opened the portal invitation"), ""
-    if action == "invitation.accepted":
-        return _("The client accepted the portal invitation"), ""
     return _("Recorded %(action)s") % {"action": action}, ""
 
 

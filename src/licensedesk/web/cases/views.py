@@ -59,6 +59,10 @@ from licensedesk.web.cases.guards import ELIGIBILITY, LICENSE_RECORD, registered
 from licensedesk.web.cases.models import Case, ClientCompany
 from licensedesk.web.cases.profile_form import build_form, form_to_profile
 from licensedesk.web.cases.timeline import Names, case_timeline
+from licensedesk.web.documents.views import documents_context
+from licensedesk.web.materials.selectors import checklist_for
+from licensedesk.web.portal.forms import InviteForm
+from licensedesk.web.portal.selectors import invitations_for_case, profile_changes_since_last_check
 
 PAGE_SIZE = 25
 TIMELINE_LIMIT = 100
@@ -159,7 +163,8 @@ def board(request: HttpRequest) -> HttpResponse:
             "form": form,
             "columns": columns,
             "license_id": filters["license_id"],
-            "total": sum(len(c.cases) for c in columns),
+            "consultant_id": filters["consultant_id"],
+            "total": sum(c.count for c in columns),  # the columns show at most BOARD_CARDS cards each
         },
     )
 
@@ -228,6 +233,12 @@ def _case_context(
     events = audit_events_visible_to(user=user, case=case)[:TIMELINE_LIMIT]
     latest = detail.latest_check
     return {
+        # what the other apps show on the case page (their own selectors and includes)
+        "checklist": checklist_for(user=user, case_id=case.pk),
+        "invitations": list(invitations_for_case(user=user, case=case)),
+        "invite_form": InviteForm(auto_id="invite-%s"),
+        "changes": profile_changes_since_last_check(case=case),
+        **documents_context(request, case),
         "detail": detail,
         "case": case,
         "company": case.company,

@@ -327,7 +327,10 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
                 company = company_create(agency=agency, profile=profile, actor=admin)
                 summary.created["companies"] += 1
             client = _user(agency, login, company, summary)
-            if Case.objects.filter(company=company, license_id=DEMO_LICENSE).exists():
+            existing = Case.objects.filter(company=company, license_id=DEMO_LICENSE).first()
+            if existing is not None:
+                if index == 0:  # databases loaded before the demo had uploads get them too
+                    _materials(existing, client, consultants[0], today)
                 continue
             consultant = consultants[index % 2]
             case = case_create(
@@ -335,4 +338,16 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             )
             summary.created["cases"] += 1
             _play(index, case, admin, consultant, client, company)
+            if index == 0:
+                _materials(case, client, consultant, today)
     return summary
+
+
+def _materials(case: Case, client: User, reviewer: User, today: date) -> None:
+    """A few uploads on 云帆's case (in material review), three of them accepted."""
+    from licensedesk.web.demo.materials import upload_demo_materials
+
+    case.refresh_from_db()
+    upload_demo_materials(
+        case=case, client=client, reviewer=reviewer, statement_on=date(today.year - 1, 12, 31)
+    )

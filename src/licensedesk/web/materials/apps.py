@@ -13,8 +13,10 @@ class MaterialsConfig(AppConfig):
         from licensedesk.web.cases.hooks import register_check_stored
         from licensedesk.web.materials.guards import materials_accepted
         from licensedesk.web.materials.services import checklist_sync_hook
+        from licensedesk.web.materials.timeline import register as register_timeline
 
         current = registered_guard(MATERIALS)
         if current is None or current.check is not materials_accepted:
             register_guard(MATERIALS, materials_accepted)
         register_check_stored("materials.checklist", checklist_sync_hook)
+        register_timeline()

@@ -9,6 +9,7 @@ the material reads "under review"); review controls are staff-only.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -150,6 +151,25 @@ def checklist_for(*, user: Any, case_id: int) -> Checklist:
     return Checklist(
         case=case, rows=rows, staff=staff, closed=case_closed(case), open_round=open_round, today=today
     )
+
+
+def materials_to_send(*, case_ids: Collection[int]) -> dict[int, set[str]]:
+    """For each of the cases that has a checklist, the ids of the materials its client has to (re)send
+    now — what the client's requests page lists: required ones missing, rejected ones once their review
+    round is finished, expired ones. One query; the caller has already checked the cases are visible."""
+    today = timezone.localdate()
+    found: dict[int, set[str]] = {}
+    materials = CaseMaterial.objects.filter(case_id__in=case_ids).select_related(
+        "latest_version", "latest_version__review_round"
+    )
+    for material in materials:
+        row = ChecklistRow(
+            material, _client_status(material, effective_status(material, today)), material.latest_version, []
+        )
+        to_send = found.setdefault(material.case_id, set())
+        if row.to_redo:
+            to_send.add(material.material_id)
+    return found
 
 
 def material_get_visible_to(*, user: Any, material_id: int) -> CaseMaterial:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -62,6 +63,10 @@ def _checklist_response(
         context["next"] = request.POST.get("next") or reverse(
             "materials:checklist", kwargs={"case_id": case_id}
         )
+        # On the client's requests page the list above the checklist changes with it (out of band).
+        requests_page = reverse("materials:requests", kwargs={"case_id": case_id})
+        shown_on = urlsplit(request.htmx.current_url_abs_path or "").path
+        context["refresh_requests"] = not checklist.staff and shown_on == requests_page
         return render(request, "materials/_checklist.html", context)  # htmx swaps 200s only
     if not page:
         page = "materials/checklist_page.html" if checklist.staff else "materials/client_materials.html"

@@ -7,3 +7,8 @@ class PortalConfig(AppConfig):
     name = "licensedesk.web.portal"
     label = "portal"
     verbose_name = "客户门户 Client portal"
+
+    def ready(self) -> None:
+        from licensedesk.web.portal.timeline import register as register_timeline
+
+        register_timeline()

@@ -5,6 +5,7 @@ them — and, for staff, the invitations of a case and what the client changed s
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.models import Case, CaseCheck, ClientCompany, Note
 from licensedesk.web.cases.selectors import cases_visible_to, companies_visible_to, notes_visible_to
 from licensedesk.web.cases.services import profile_changes
+from licensedesk.web.materials.selectors import materials_to_send
 from licensedesk.web.portal.models import Invitation, ProfileDraft
 from licensedesk.web.portal.profile_sections import SECTIONS, section_of, section_title
 from licensedesk.web.portal.progress import Step, ended_elsewhere, phase_title, steps_for
@@ -83,9 +85,11 @@ def missing_profile_fields(check: CaseCheck | None, profile: dict[str, Any]) -> 
     return paths
 
 
-def asks_for(case: Case, check: CaseCheck | None) -> list[Ask]:
+def asks_for(case: Case, check: CaseCheck | None, *, to_send: Collection[str] | None = None) -> list[Ask]:
     """What the client should do now: the stage's work if the stage is the client's (with the materials
-    the last check requires), and the profile fields the last check is still missing."""
+    the last check requires — of those, only the ones in ``to_send`` when the case has a checklist: what
+    was sent and waits for review, or was accepted, is not asked for again), and the profile fields the
+    last check is still missing."""
     compiled = default_catalog().version(case.license_id, case.ruleset_version)
     stage = next(s for s in compiled.version.workflow.stages if s.id == case.stage)
     asks: list[Ask] = []
@@ -93,7 +97,7 @@ def asks_for(case: Case, check: CaseCheck | None) -> list[Ask]:
         phase = phase_title(compiled.version, stage.id) or (stage.title.zh, stage.title.en)
         asks.append(Ask("stage", stage.title.zh, stage.title.en, phase[0], phase[1]))
         for material in check.result.get("materials", []) if check else []:
-            if material.get("required") is True:
+            if material.get("required") is True and (to_send is None or material["id"] in to_send):
                 asks.append(
                     Ask(
                         "material",
@@ -160,7 +164,9 @@ def _reached(case_ids: list[int]) -> dict[int, set[str]]:
     return reached
 
 
-def _portal_case(case: Case, check: CaseCheck | None, reached: set[str] | None) -> PortalCase:
+def _portal_case(
+    case: Case, check: CaseCheck | None, reached: set[str] | None, to_send: set[str] | None
+) -> PortalCase:
     catalog = default_catalog()
     compiled = catalog.version(case.license_id, case.ruleset_version)
     workflow = compiled.version.workflow
@@ -173,7 +179,7 @@ def _portal_case(case: Case, check: CaseCheck | None, reached: set[str] | None) 
         stage_title_en=stage.title.en,
         waiting_on=stage.actor,
         closed=stage.terminal,
-        asks=asks_for(case, check),
+        asks=asks_for(case, check, to_send=to_send),
         latest_check=check,
         license_name_zh=names.zh,
         license_name_en=names.en,
@@ -196,7 +202,17 @@ def _build(cases: list[Case]) -> list[PortalCase]:
         )
     ]
     reached = _reached(off_line)
-    return [_portal_case(c, checks.get(c.latest_check_id), reached.get(c.pk)) for c in cases]
+    asking = [c.pk for c in cases if _clients_turn(c)]  # materials are asked for in the client's stages
+    to_send = materials_to_send(case_ids=asking) if asking else {}
+    return [
+        _portal_case(c, checks.get(c.latest_check_id), reached.get(c.pk), to_send.get(c.pk)) for c in cases
+    ]
+
+
+def _clients_turn(case: Case) -> bool:
+    workflow = default_catalog().version(case.license_id, case.ruleset_version).version.workflow
+    stage = next(s for s in workflow.stages if s.id == case.stage)
+    return stage.actor == "client" and not stage.terminal
 
 
 def portal_cases(*, user: Any) -> list[PortalCase]:

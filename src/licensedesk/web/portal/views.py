@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -84,7 +85,23 @@ def home(request: HttpRequest) -> HttpResponse:
 @shows_errors
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.portal_case(user=request.user, case_id=pk)
-    return render(request, "portal/case.html", {"item": item, "reply_form": ReplyForm()})
+    return _case_page(request, item, ReplyForm())
+
+
+def _case_page(request: HttpRequest, item: Any, reply_form: ReplyForm, *, status: int = 200) -> HttpResponse:
+    """The client's case page: progress, the materials checklist's progress (with the link to the
+    materials page), the documents to sign, the messages."""
+    from licensedesk.web.documents.selectors import documents_panel
+    from licensedesk.web.materials.selectors import checklist_for
+
+    context = {
+        "item": item,
+        "reply_form": reply_form,
+        "case": item.case,
+        "checklist": checklist_for(user=request.user, case_id=item.case.pk),
+        "documents": documents_panel(user=request.user, case=item.case, lang=current_lang()),
+    }
+    return render(request, "portal/case.html", context, status=status)
 
 
 @login_required
@@ -101,7 +118,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your message was sent to your consultant."))
             return redirect(reverse("portal:case", kwargs={"pk": pk}) + "#messages")
-    return render(request, "portal/case.html", {"item": item, "reply_form": form}, status=400)
+    return _case_page(request, item, form, status=400)
 
 
 @login_required
@@ -227,6 +244,9 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
                 apply_error(form, error)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+                back = request.POST.get("next", "")  # the case page's invite form comes back there
+                if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+                    return redirect(back)
                 return redirect("portal:invite", pk=case.pk)
         status = 400
     invitations = selectors.invitations_for_case(user=request.user, case=case)

@@ -1,0 +1,111 @@
+"""The case-data fields the documents need beyond the company profile, as the case page's form shows
+them: each path of the case file (:class:`licensedesk.core.documents.case.CaseData`), its label and the
+kind of input. Labels are English msgids translated in this app's catalog (Chinese first on the page).
+
+A missing-data path from :class:`~licensedesk.core.documents.errors.DocumentDataMissing` is
+``case.<path>`` for these fields; ``company.*``/``service.*`` paths belong to the company profile and
+are labelled by :func:`licensedesk.core.labels.field_label`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from licensedesk.core.labels import field_label
+
+Kind = Literal["text", "long_text", "date", "amount", "area", "days", "email", "uscc"]
+
+
+@dataclass(frozen=True)
+class CaseField:
+    path: str  # in the case file: "agency.name"
+    label: Promise
+    kind: Kind = "text"
+    group: str = ""
+
+    @property
+    def name(self) -> str:
+        """The form field's name (a path with dots cannot be a template attribute)."""
+        return self.path.replace(".", "__")
+
+    @property
+    def missing_path(self) -> str:
+        return f"case.{self.path}"
+
+
+GROUPS: dict[str, Promise] = {
+    "case": _("Application"),
+    "agency": _("Agency"),
+    "contract": _("Commission contract"),
+    "contact": _("Contact person for the application"),
+    "service": _("Service, site and facilities"),
+    "people": _("Security and customer service"),
+}
+
+CASE_FIELDS: tuple[CaseField, ...] = (
+    CaseField("number", _("Case number"), group="case"),
+    CaseField("application_date", _("Application date (the date the documents carry)"), "date", "case"),
+    CaseField("agency.name", _("Agency name"), group="agency"),
+    CaseField("agency.uscc", _("Agency USCC"), "uscc", "agency"),
+    CaseField("agency.address", _("Agency address"), group="agency"),
+    CaseField("agency.legal_representative", _("Agency legal representative"), group="agency"),
+    CaseField("agency.contact", _("Agency contact person"), group="agency"),
+    CaseField("agency.phone", _("Agency phone"), group="agency"),
+    CaseField("agency.email", _("Agency email"), "email", "agency"),
+    CaseField("contract.signed_on", _("Contract signed on"), "date", "contract"),
+    CaseField("contract.fee_cny", _("Fee (CNY)"), "amount", "contract"),
+    CaseField("contract.payment_terms", _("Payment terms"), "long_text", "contract"),
+    CaseField("contract.timeline_working_days", _("Timeline (working days)"), "days", "contract"),
+    CaseField("contact.name", _("Contact name"), group="contact"),
+    CaseField("contact.phone", _("Contact phone"), group="contact"),
+    CaseField("contact.email", _("Contact email"), "email", "contact"),
+    CaseField("service_name", _("Service name"), group="service"),
+    CaseField("service_description", _("Service description"), "long_text", "service"),
+    CaseField("premises.address", _("Office premises address"), group="service"),
+    CaseField("premises.area_m2", _("Office premises area (m²)"), "area", "service"),
+    CaseField("facilities.provider", _("Hosting provider"), group="service"),
+    CaseField("facilities.location", _("Servers located in"), group="service"),
+    CaseField("facilities.description", _("Servers and network facilities"), "long_text", "service"),
+    CaseField("security_officer.name", _("Information security officer"), group="people"),
+    CaseField("security_officer.phone", _("Security officer's phone"), group="people"),
+    CaseField("customer_service.phone", _("Customer service phone"), group="people"),
+    CaseField("customer_service.email", _("Customer service email"), "email", "people"),
+    CaseField("customer_service.hours", _("Customer service hours"), group="people"),
+)
+BY_PATH: dict[str, CaseField] = {f.path: f for f in CASE_FIELDS}
+BY_MISSING_PATH: dict[str, CaseField] = {f.missing_path: f for f in CASE_FIELDS}
+
+
+def missing_label(path: str, lang: str) -> str:
+    """The name of a field ``DocumentDataMissing`` reported: a case field's label, or the profile's."""
+    field = BY_MISSING_PATH.get(path)
+    if field is not None:
+        return str(field.label)
+    return field_label(path, lang)
+
+
+def get_path(data: dict, path: str) -> object:
+    node: object = data
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def set_path(data: dict, path: str, value: object) -> None:
+    """Set (or, with None, remove) a dotted path; an emptied group is removed too."""
+    parts = path.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    if value is None:
+        node.pop(parts[-1], None)
+        if len(parts) > 1 and not node:
+            data.pop(parts[0], None)
+    else:
+        node[parts[-1]] = value

@@ -1,0 +1,533 @@
+"""Writes of the documents app: the case data the documents need, generation jobs (requested here, run in
+the background by :mod:`licensedesk.web.documents.runner` or Celery, both calling
+:func:`generation_job_run`), and the download records. Each checks the actor's role, makes its change
+and records its audit event in one transaction.
+
+Generation renders everything in memory first; only when every requested document (and the bundle)
+is ready are the files stored and the rows written, in one transaction with the audit event. A job
+that fails (missing data named field by field, a bad template, a material file that cannot be read)
+leaves nothing behind but its own failed state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from licensedesk.core.documents.bundle import Bundle, build_bundle
+from licensedesk.core.documents.bundle import MaterialFile as BundleMaterial
+from licensedesk.core.documents.case import CaseData, CaseFileError, validate_case
+from licensedesk.core.documents.definitions import LicenseDocuments, PlannedDocument, load_definitions
+from licensedesk.core.documents.errors import DocumentDataMissing
+from licensedesk.core.documents.render import DocumentSet, RenderedDocument, render_documents
+from licensedesk.core.errors import ApplicationError, ConcurrencyError, InvalidInput, WorkflowError
+from licensedesk.core.profile import CompanyProfile, ProfileError, validate_profile
+from licensedesk.web.accounts.models import User
+from licensedesk.web.accounts.roles import ensure_staff
+from licensedesk.web.audit.services import audit_record
+from licensedesk.web.cases.models import Case
+from licensedesk.web.documents import fields
+from licensedesk.web.documents.models import (
+    ACTIVE_STATUSES,
+    CaseDocumentData,
+    GeneratedDocument,
+    GenerationJob,
+    JobStatus,
+    SubmissionBundle,
+)
+from licensedesk.web.materials import storage
+from licensedesk.web.materials.models import CaseMaterial, MaterialFile, MaterialStatus
+from licensedesk.web.materials.services import effective_status
+
+logger = logging.getLogger(__name__)
+
+# A job still queued or running after this long was lost (its process stopped): a new request may
+# replace it (it is marked failed, with its own audit event).
+JOB_STALE_AFTER = timedelta(minutes=15)
+_SUFFIX = {"jpeg": "jpg"}
+
+# -- the case data ----------------------------------------------------------------------------------------
+
+
+def case_file(case: Case, data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The stored case data as a case file (what :func:`validate_case` reads)."""
+    return {"schema_version": "1", "license": case.license_id, **dict(data or {})}
+
+
+def _data_problems(exc: CaseFileError) -> InvalidInput:
+    problems = [{"path": p.path, "message": p.message} for p in exc.problems]
+    lines = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+    return InvalidInput(
+        f"The document data has errors: {lines}",
+        code="documents.data_invalid",
+        message_zh=f"文件数据有误：{lines}",
+        details={"problems": problems},
+    )
+
+
+def case_document_data_save(
+    *, case: Case, actor: User, values: Mapping[str, Any], expected_version: int | None
+) -> CaseDocumentData:
+    """Set the case-data fields in ``values`` (case-file paths → value; None clears one) and keep the
+    others. ``expected_version`` is the version the form was rendered from (None: no data yet). The
+    result must be a valid case file, else :class:`InvalidInput` names each wrong field and nothing
+    is saved."""
+    ensure_staff(actor, case.agency_id, action="edit the document data")
+    unknown = sorted(set(values) - set(fields.BY_PATH))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown document data fields: {', '.join(unknown)}",
+            code="documents.unknown_field",
+            message_zh=f"未知的文件数据字段：{'、'.join(unknown)}",
+            details={"fields": unknown},
+        )
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        current = CaseDocumentData.objects.filter(case_id=case.pk).first()
+        version = current.version if current else None
+        if version != expected_version:
+            raise ConcurrencyError(
+                "The document data changed since you loaded it; reload the page and try again.",
+                code="documents.data_changed",
+                message_zh="文件数据已被他人修改，请刷新后重试。",
+                details={"expected_version": expected_version, "current_version": version},
+            )
+        before = dict(current.data) if current else {}
+        data: dict[str, Any] = _copy(before)
+        for path, value in values.items():
+            if isinstance(value, str):
+                value = value.strip() or None
+            fields.set_path(data, path, value)
+        try:
+            parsed = validate_case(case_file(case, data))
+        except CaseFileError as exc:
+            raise _data_problems(exc) from None
+        data = parsed.model_dump(mode="json", exclude_unset=True, exclude={"schema_version", "license"})
+        changed = sorted(p for p in fields.BY_PATH if fields.get_path(before, p) != fields.get_path(data, p))
+        created = current is None
+        if current is None:
+            current = CaseDocumentData.objects.create(case=case, data=data, updated_by=actor)
+        elif changed:
+            CaseDocumentData.objects.filter(pk=current.pk).update(
+                data=data, version=F("version") + 1, updated_by=actor, updated_at=timezone.now()
+            )
+            current.refresh_from_db()
+        if created or changed:
+            audit_record(
+                agency=case.agency_id,
+                actor=actor,
+                action="documents.data_saved",
+                case=case,
+                target=current,
+                before={p: fields.get_path(before, p) for p in changed},
+                after={p: fields.get_path(data, p) for p in changed},
+                data={"version": current.version},
+            )
+    return current
+
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+
+
+# -- generation jobs ----------------------------------------------------------------------------------
+
+
+def _definitions(case: Case) -> LicenseDocuments:
+    try:
+        return load_definitions(case.license_id)
+    except KeyError:
+        raise InvalidInput(
+            f"No application documents are defined for {case.license_id}.",
+            code="documents.no_definitions",
+            message_zh=f"{case.license_id} 没有定义申请文件。",
+        ) from None
+
+
+def _fail_stale(job: GenerationJob, case: Case) -> None:
+    now = timezone.now()
+    changed = GenerationJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
+        status=JobStatus.FAILED,
+        finished_at=now,
+        error_code="documents.job_interrupted",
+        error_message="The generation was interrupted (its process stopped); request it again.",
+        error_message_zh="生成过程被中断（进程已停止），请重新生成。",
+    )
+    if changed:
+        audit_record(
+            agency=case.agency_id,
+            actor=None,
+            action="documents.generation_failed",
+            case=case,
+            target=job,
+            after={"status": JobStatus.FAILED},
+            data={"job": job.pk, "code": "documents.job_interrupted"},
+        )
+
+
+def generation_job_request(
+    *, case: Case, actor: User, only: Sequence[str] | None = None, bundle: bool = False
+) -> GenerationJob:
+    """Queue the generation of the case's documents (``only`` those ids, else all) and, with
+    ``bundle``, of the submission bundle. Staff of the case's agency. One job at a time per case
+    (``documents.job_active``). The job starts once the transaction commits."""
+    from licensedesk.web.documents.runner import backend_name, enqueue
+
+    ensure_staff(actor, case.agency_id, action="generate documents")
+    definitions = _definitions(case)
+    ids = list(dict.fromkeys(only or ()))
+    known = {d.id for d in definitions.documents}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown document: {', '.join(unknown)}",
+            code="documents.unknown_document",
+            message_zh=f"未知的文件：{'、'.join(unknown)}",
+            details={"documents": unknown},
+        )
+    if bundle and ids:
+        raise InvalidInput(
+            "A submission bundle is built from the whole set of documents.",
+            code="documents.bundle_needs_all",
+            message_zh="提交材料包须包含全部申请文件。",
+        )
+    steps = len(ids or known) + (1 if bundle else 0)
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+        active = GenerationJob.objects.filter(case_id=case.pk, status__in=ACTIVE_STATUSES).first()
+        if active is not None:
+            if active.created_at < timezone.now() - JOB_STALE_AFTER:
+                _fail_stale(active, case)
+            else:
+                raise WorkflowError(
+                    "Documents are being generated for this case; wait until that finishes.",
+                    code="documents.job_active",
+                    message_zh="本案件的文件正在生成中，请等待完成后再试。",
+                    details={"job": active.pk},
+                )
+        job = GenerationJob.objects.create(
+            case=case, only=ids, bundle=bundle, total=steps, requested_by=actor, backend=backend_name()
+        )
+        audit_record(
+            agency=case.agency_id,
+            actor=actor,
+            action="documents.generation_requested",
+            case=case,
+            target=job,
+            after={"status": JobStatus.QUEUED},
+            data={"job": job.pk, "only": ids, "bundle": bundle, "backend": job.backend},
+        )
+        transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+@dataclass
+class _Rendered:
+    documents: list[RenderedDocument]
+    skipped: list[PlannedDocument]
+    check_result: dict[str, Any]
+    case: CaseData
+
+
+def _progress(job_id: int, done: int) -> None:
+    GenerationJob.objects.filter(pk=job_id).update(done_count=done)
+
+
+def _render(job: GenerationJob, profile: CompanyProfile, case_data: CaseData) -> _Rendered:
+    """Each requested document in turn (progress after each); every missing field of every document is
+    collected before giving up, so the failure names them all."""
+    definitions = _definitions(job.case)
+    ids = list(job.only) or [d.id for d in definitions.documents]
+    documents: list[RenderedDocument] = []
+    skipped: list[PlannedDocument] = []
+    missing: dict[str, list[str]] = {}
+    check_result: dict[str, Any] = {}
+    for done, doc_id in enumerate(ids, start=1):
+        try:
+            result = render_documents(profile, case_data, only=(doc_id,))
+        except DocumentDataMissing as exc:
+            for key, paths in exc.missing.items():
+                missing.setdefault(key, []).extend(paths)
+        else:
+            documents += result.documents
+            skipped += result.skipped
+            check_result = result.check_result
+        _progress(job.pk, done)
+    if missing:
+        raise DocumentDataMissing(missing)
+    return _Rendered(documents, skipped, check_result, case_data)
+
+
+def _accepted_files(case: Case) -> list[MaterialFile]:
+    """The files of the accepted (and still valid) materials' accepted versions, in checklist order."""
+    today = timezone.localdate()
+    materials = [
+        m
+        for m in CaseMaterial.objects.filter(case_id=case.pk, status=MaterialStatus.ACCEPTED)
+        .select_related("latest_version")
+        .order_by("position", "pk")
+        if effective_status(m, today) == MaterialStatus.ACCEPTED and m.latest_version_id
+    ]
+    order = {m.latest_version_id: i for i, m in enumerate(materials)}
+    files = list(MaterialFile.objects.filter(version_id__in=list(order)).select_related("version__material"))
+    return sorted(files, key=lambda f: (order[f.version_id], f.position, f.pk))
+
+
+def _bundle(case: Case, rendered: _Rendered, profile: CompanyProfile) -> Bundle:
+    """Build the bundle from the rendered documents and the accepted materials' stored files (copied
+    to a temporary folder: the core reads paths, and storage may be remote)."""
+    document_set = DocumentSet(
+        documents=rendered.documents,
+        skipped=rendered.skipped,
+        check_result=rendered.check_result,
+        generated_at=rendered.case.generation_time(),
+        case_number=rendered.case.number,
+    )
+    with tempfile.TemporaryDirectory(prefix="licensedesk-bundle-") as folder:
+        supplied = []
+        for index, file in enumerate(_accepted_files(case)):
+            name = Path(file.original_name).name or f"file.{_SUFFIX.get(file.kind, file.kind)}"
+            if Path(name).suffix.lower().lstrip(".") not in (file.kind, _SUFFIX.get(file.kind)):
+                name = f"{name}.{_SUFFIX.get(file.kind, file.kind)}"
+            path = Path(folder) / str(index) / name
+            path.parent.mkdir()
+            with storage.open_stored(file.storage_name) as source:
+                path.write_bytes(source.read())
+            supplied.append(BundleMaterial(file.version.material.material_id, path))
+        return build_bundle(document_set, supplied, company=profile.company.name, uscc=profile.company.uscc)
+
+
+def _referenced(name: str) -> bool:
+    return (
+        MaterialFile.objects.filter(storage_name=name).exists()
+        or GeneratedDocument.objects.filter(docx_name=name).exists()
+        or GeneratedDocument.objects.filter(pdf_name=name).exists()
+        or SubmissionBundle.objects.filter(storage_name=name).exists()
+    )
+
+
+def _store(data: bytes, created: list[str]) -> tuple[str, str, int]:
+    sha = hashlib.sha256(data).hexdigest()
+    name, is_new = storage.store(io.BytesIO(data), sha256=sha, size=len(data))
+    if is_new:
+        created.append(name)
+    return name, sha, len(data)
+
+
+def _fail(job: GenerationJob, error: ApplicationError) -> GenerationJob:
+    case = job.case
+    missing = error.missing if isinstance(error, DocumentDataMissing) else {}
+    with transaction.atomic():
+        GenerationJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            error_code=error.code,
+            error_message=error.message,
+            error_message_zh=error.message_zh,
+            missing=missing,
+        )
+        audit_record(
+            agency=case.agency_id,
+            actor=None,
+            action="documents.generation_failed",
+            case=case,
+            target=job,
+            before={"status": JobStatus.RUNNING},
+            after={"status": JobStatus.FAILED},
+            data={"job": job.pk, "code": error.code, "missing": missing},
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _inputs(job: GenerationJob) -> tuple[CompanyProfile, CaseData]:
+    case = job.case
+    try:
+        profile = validate_profile(case.company.profile)
+    except ProfileError as exc:
+        lines = "; ".join(str(p) for p in exc.problems)
+        raise InvalidInput(
+            f"The company profile has errors: {lines}",
+            code="documents.profile_invalid",
+            message_zh=f"企业档案有误：{lines}",
+        ) from None
+    stored = CaseDocumentData.objects.filter(case_id=case.pk).values_list("data", flat=True).first()
+    try:
+        return profile, validate_case(case_file(case, stored))
+    except CaseFileError as exc:
+        raise _data_problems(exc) from None
+
+
+def generation_job_run(*, job_id: int) -> GenerationJob | None:
+    """Run a queued job (from the thread pool or a Celery worker): render, then store everything and
+    mark it done in one transaction. Returns None if the job was not queued (already taken)."""
+    claimed = GenerationJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    job = GenerationJob.objects.select_related("case", "case__company", "requested_by").get(pk=job_id)
+    try:
+        profile, case_data = _inputs(job)
+        rendered = _render(job, profile, case_data)
+        built = _bundle(job.case, rendered, profile) if job.bundle else None
+    except ApplicationError as exc:
+        return _fail(job, exc)
+    except Exception as exc:  # a bug or a machine problem: logged in full, told plainly
+        logger.exception("generation job %s failed", job_id)
+        return _fail(
+            job,
+            ApplicationError(
+                f"Generation failed unexpectedly ({type(exc).__name__}); the error was logged.",
+                code="documents.generation_error",
+                message_zh=f"生成时发生意外错误（{type(exc).__name__}），已记录日志。",
+            ),
+        )
+    return _finish(job, rendered, built)
+
+
+def _finish(job: GenerationJob, rendered: _Rendered, built: Bundle | None) -> GenerationJob:
+    case = job.case
+    definitions = _definitions(case)
+    order = {d.id: i for i, d in enumerate(definitions.documents)}
+    created: list[str] = []
+    try:
+        stored = [(doc, _store(doc.docx, created), _store(doc.pdf, created)) for doc in rendered.documents]
+        bundle_file = _store(built.data, created) if built is not None else None
+        with transaction.atomic():
+            ids = [doc.id for doc, _, _ in stored]
+            GeneratedDocument.objects.filter(case_id=case.pk, document_id__in=ids, current=True).update(
+                current=False
+            )
+            GeneratedDocument.objects.bulk_create(
+                [
+                    GeneratedDocument(
+                        job=job,
+                        case=case,
+                        document_id=doc.id,
+                        material_id=doc.material or "",
+                        position=order.get(doc.id, len(order)),
+                        title_zh=doc.title_zh,
+                        title_en=doc.title_en,
+                        signed=definitions.get(doc.id).signed_by_legal_representative,
+                        docx_name=docx[0],
+                        docx_sha256=docx[1],
+                        docx_size=docx[2],
+                        pdf_name=pdf[0],
+                        pdf_sha256=pdf[1],
+                        pdf_size=pdf[2],
+                    )
+                    for doc, docx, pdf in stored
+                ]
+            )
+            bundle = None
+            if built is not None and bundle_file is not None:
+                bundle = SubmissionBundle.objects.create(
+                    job=job,
+                    case=case,
+                    storage_name=bundle_file[0],
+                    sha256=bundle_file[1],
+                    size=bundle_file[2],
+                    manifest=built.manifest,
+                    warnings=built.warnings,
+                )
+            GenerationJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.DONE, done_count=job.total, finished_at=timezone.now()
+            )
+            audit_record(
+                agency=case.agency_id,
+                actor=job.requested_by,
+                action="documents.generated",
+                case=case,
+                target=job,
+                before={"status": JobStatus.RUNNING},
+                after={"status": JobStatus.DONE},
+                data={
+                    "job": job.pk,
+                    "documents": {doc.id: {"pdf": pdf[1], "docx": docx[1]} for doc, docx, pdf in stored},
+                    "skipped": [p.definition.id for p in rendered.skipped],
+                },
+            )
+            if bundle is not None:
+                audit_record(
+                    agency=case.agency_id,
+                    actor=job.requested_by,
+                    action="documents.bundle_built",
+                    case=case,
+                    target=bundle,
+                    after={"sha256": bundle.sha256, "size": bundle.size},
+                    data={
+                        "job": job.pk,
+                        "files": len(bundle.manifest.get("files", [])),
+                        "warnings": bundle.warnings,
+                    },
+                )
+    except BaseException:
+        for name in created:
+            if not _referenced(name):
+                storage.discard(name)
+        raise
+    job.refresh_from_db()
+    return job
+
+
+def generation_job_fail_to_start(*, job_id: int, error: Exception) -> None:
+    """The task queue refused the job (broker unreachable): mark it failed rather than queued forever."""
+    job = GenerationJob.objects.select_related("case").filter(pk=job_id, status=JobStatus.QUEUED).first()
+    if job is None:
+        return
+    logger.error("generation job %s could not be queued: %s", job_id, error)
+    _fail(
+        job,
+        ApplicationError(
+            f"The task queue could not be reached ({type(error).__name__}); try again later.",
+            code="documents.queue_unreachable",
+            message_zh="无法连接任务队列，请稍后再试。",
+        ),
+    )
+
+
+# -- downloads ------------------------------------------------------------------------------------------
+
+
+def document_download_record(*, document: GeneratedDocument, fmt: str, actor: User) -> None:
+    """Who downloaded which generated document, in the audit trail. The caller got ``document`` from
+    :func:`licensedesk.web.documents.selectors.generated_document_for_download`."""
+    case = document.case
+    with transaction.atomic():
+        audit_record(
+            agency=case.agency_id,
+            actor=actor,
+            action="documents.file_downloaded",
+            case=case,
+            target=document,
+            data={
+                "document": document.document_id,
+                "format": fmt,
+                "sha256": document.pdf_sha256 if fmt == "pdf" else document.docx_sha256,
+            },
+        )
+
+
+def bundle_download_record(*, bundle: SubmissionBundle, actor: User) -> None:
+    case = bundle.case
+    with transaction.atomic():
+        audit_record(
+            agency=case.agency_id,
+            actor=actor,
+            action="documents.bundle_downloaded",
+            case=case,
+            target=bundle,
+            data={"sha256": bundle.sha256},
+        )

@@ -1,0 +1,57 @@
+"""Helpers of the documents tests: a case whose company profile and document data are complete (the
+repository's examples, given the tenant company's name and USCC), and running a generation job in the
+test's own thread (the background runners have their own tests)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from licensedesk.web.cases.services import company_profile_update
+from licensedesk.web.documents.fields import BY_PATH, get_path
+from licensedesk.web.documents.models import GenerationJob
+from licensedesk.web.documents.services import (
+    case_document_data_save,
+    generation_job_request,
+    generation_job_run,
+)
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def documents_profile(company: Any) -> dict[str, Any]:
+    """The complete example profile, as ``company`` (its name and USCC, its website's owner)."""
+    profile = json.loads((EXAMPLES / "eligible-shenzhen.json").read_text(encoding="utf-8"))
+    profile["company"]["name"] = company.name
+    profile["company"]["uscc"] = company.uscc
+    for site in profile["service"]["websites"]:
+        site["owner_uscc"] = company.uscc
+    return profile
+
+
+def example_case_data() -> dict[str, Any]:
+    """examples/case.yaml as case-data paths → values (what the data form would post)."""
+    data = yaml.safe_load((EXAMPLES / "case.yaml").read_text(encoding="utf-8"))
+    values = {path: get_path(data, path) for path in BY_PATH}
+    return {path: value for path, value in values.items() if value is not None}
+
+
+def make_ready(case: Any, actor: Any, *, leave_out: tuple[str, ...] = ()) -> Any:
+    """Complete the case's company profile and store its document data (without ``leave_out``)."""
+    company_profile_update(company=case.company, profile=documents_profile(case.company), actor=actor)
+    case.company.refresh_from_db()
+    values = {p: v for p, v in example_case_data().items() if p not in leave_out}
+    case_document_data_save(case=case, actor=actor, values=copy.deepcopy(values), expected_version=None)
+    return case
+
+
+def generate_now(case: Any, actor: Any, **kwargs: Any) -> GenerationJob:
+    """Request a job and run it here (the request's on_commit never fires inside a test transaction)."""
+    job = generation_job_request(case=case, actor=actor, **kwargs)
+    ran = generation_job_run(job_id=job.pk)
+    assert ran is not None
+    return ran
