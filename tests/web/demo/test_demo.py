@@ -103,3 +103,18 @@ def test_the_case_in_material_review_has_real_uploads_three_accepted() -> None:
     demo_load()  # idempotent: no second round of uploads
     assert MaterialVersion.objects.filter(material__case=case).count() == 4
     assert audit_verify().ok
+
+
+def test_the_demo_case_in_material_review_can_generate_its_documents_at_once() -> None:
+    """The demo carries the document data 云帆's case needs, so "generate" works straight away."""
+    from licensedesk.web.documents.models import GeneratedDocument, JobStatus
+
+    from ..documents.conftest import generate_now
+
+    demo_load()
+    case = Case.objects.get(stage="reviewing_materials")
+    job = generate_now(case, User.objects.get(username="demo-wang"))
+    assert (job.status, job.error_code) == (JobStatus.DONE, "")
+    assert GeneratedDocument.objects.filter(case=case, current=True).count() == job.total == 10
+    demo_load()  # idempotent: the data is kept as it is
+    assert audit_verify().ok

@@ -331,6 +331,7 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             if existing is not None:
                 if index == 0:  # databases loaded before the demo had uploads get them too
                     _materials(existing, client, consultants[0], today)
+                    _document_data(existing, consultants[0], today)
                 continue
             consultant = consultants[index % 2]
             case = case_create(
@@ -340,7 +341,59 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             _play(index, case, admin, consultant, client, company)
             if index == 0:
                 _materials(case, client, consultant, today)
+                _document_data(case, consultant, today)
     return summary
+
+
+def demo_document_data(today: date) -> dict[str, object]:
+    """What 云帆's application documents need beyond its profile: the agency, the contract, the site."""
+    return {
+        "number": f"PC-{today.year}-0001",
+        "application_date": today.isoformat(),
+        "agency.name": DEMO_AGENCY,
+        "agency.uscc": make_uscc("91440300MA5GPC001"),
+        "agency.address": "深圳市福田区福华三路88号财富大厦2306室",
+        "agency.legal_representative": "李静",
+        "agency.contact": "王磊",
+        "agency.phone": "0755-83216688",
+        "agency.email": "service@pengcheng-zx.cn",
+        "contract.signed_on": today.isoformat(),
+        "contract.fee_cny": 30000,
+        "contract.payment_terms": (
+            "甲方于本合同签订之日起5个工作日内支付50%，于取得经营许可证之日起5个工作日内支付其余50%。"
+        ),
+        "contract.timeline_working_days": 20,
+        "contact.name": "陈志远",
+        "contact.phone": "13800138000",
+        "contact.email": "chenzy@yunfan-tech.cn",
+        "service_name": "云帆资讯",
+        "service_description": (
+            "网站提供软件开发与信息技术领域的行业资讯和在线课程目录，向注册会员收取会员费，并发布网络广告。"
+        ),
+        "premises.address": "深圳市南山区粤海街道科技园中区科苑路15号科兴科学园B栋1203室",
+        "premises.area_m2": 260,
+        "facilities.provider": "阿里云计算有限公司",
+        "facilities.location": "广东省深圳市",
+        "facilities.description": (
+            "云服务器4台（应用2台、数据库1台、备份1台），带宽100Mbps，部署Web应用防火墙。"
+        ),
+        "security_officer.name": "赵磊",
+        "security_officer.phone": "13812345678",
+        "customer_service.phone": "400-820-1234",
+        "customer_service.email": "support@yunfan-tech.cn",
+        "customer_service.hours": "工作日 9:00–18:00",
+    }
+
+
+def _document_data(case: Case, actor: User, today: date) -> None:
+    """Document data on 云帆's case, so "generate" works in the demo (kept if already there)."""
+    from licensedesk.web.documents.models import CaseDocumentData
+    from licensedesk.web.documents.services import case_document_data_save
+
+    if not CaseDocumentData.objects.filter(case=case).exists():
+        case_document_data_save(
+            case=case, actor=actor, values=demo_document_data(today), expected_version=None
+        )
 
 
 def _materials(case: Case, client: User, reviewer: User, today: date) -> None:
