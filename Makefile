@@ -25,12 +25,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/licensedesk serve
 
-# The persistence tests run a second time on PostgreSQL (running locally, trust auth).
-PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The persistence tests run a second time on PostgreSQL (running locally, trust auth). Django creates
+# (and drops) test_<name>; a name of this run's own keeps two runs on one server apart.
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/licensedesk_$(shell date +%s%N)
 
 test: install
 	$(BIN)/python -m pytest
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest tests/web -p no:cacheprovider
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest tests/web tests/bench/test_web.py -p no:cacheprovider
 
 bench: install
 	$(BIN)/python bench/screen.py
