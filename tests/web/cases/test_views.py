@@ -526,17 +526,17 @@ def test_case_page_query_count_does_not_grow_with_its_history(
     )
     _upload(materials[0], tenant.client, "营业执照.pdf")
     # session, user, case_detail (case, checks, notes, tasks, overrides), consultants, the moves'
-    # overrides and eligibility guard; the checklist (case, materials, files, open round); invitations;
-    # profile changes (latest check, company); documents (current ones, data, latest job, bundle);
-    # the timeline
-    with django_assert_num_queries(22):
+    # overrides and eligibility guard; the checklist (materials, files, open round — the case it is
+    # given); invitations; profile changes (only the edits since the check: the check and the company
+    # are the page's own); documents (current ones, data, latest job, bundle); the timeline
+    with django_assert_num_queries(19):
         client.get(_url("detail", pk=tenant.case.pk))
     for i in range(10):
         note_create(case=tenant.case, author=tenant.consultant, body=f"备注{i}")
         task_create(case=tenant.case, actor=tenant.consultant, title=f"任务{i}", assignee=tenant.consultant)
         case_run_check(case=tenant.case, actor=tenant.consultant)
         _upload(materials[i % 4], tenant.client, f"文件{i}.pdf")
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(19):
         response = client.get(_url("detail", pk=tenant.case.pk))
     text = _text(response)
     assert "备注9" in text and "任务9" in text and "文件9.pdf" in text

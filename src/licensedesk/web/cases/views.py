@@ -234,10 +234,10 @@ def _case_context(
     latest = detail.latest_check
     return {
         # what the other apps show on the case page (their own selectors and includes)
-        "checklist": checklist_for(user=user, case_id=case.pk),
+        "checklist": checklist_for(user=user, case_id=case.pk, case=case),
         "invitations": list(invitations_for_case(user=user, case=case)),
         "invite_form": InviteForm(auto_id="invite-%s"),
-        "changes": profile_changes_since_last_check(case=case),
+        "changes": profile_changes_since_last_check(case=case, latest_check=latest, company=case.company),
         **documents_context(request, case),
         "detail": detail,
         "case": case,

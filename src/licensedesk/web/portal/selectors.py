@@ -348,17 +348,21 @@ class ProfileChanges:
         return bool(self.changes) or (self.snapshot_missing and self.check.profile_hash != self.current_hash)
 
 
-def profile_changes_since_last_check(*, case: Case) -> ProfileChanges | None:
+def profile_changes_since_last_check(
+    *, case: Case, latest_check: CaseCheck | None = None, company: ClientCompany | None = None
+) -> ProfileChanges | None:
     """The profile paths whose values differ between the profile the case's latest check ran on and the
     company's current profile, each with its value then and now and who changed it (from the audit trail:
     the ``company.profile_updated`` events after the check's own event). None if the case has no check.
 
-    The caller has ``case`` from a visibility selector. Three queries.
+    The caller has ``case`` from a visibility selector. Three queries; one when the caller already holds
+    the latest check and the company (the case page does), which are then not read a second time.
     """
-    check = CaseCheck.objects.filter(case_id=case.pk).order_by("-created_at", "-pk").first()
+    check = latest_check or CaseCheck.objects.filter(case_id=case.pk).order_by("-created_at", "-pk").first()
     if check is None:
         return None
-    company = ClientCompany.objects.only("profile", "profile_hash").get(pk=case.company_id)
+    if company is None:
+        company = ClientCompany.objects.only("profile", "profile_hash").get(pk=case.company_id)
     if check.profile is None:
         return ProfileChanges(
             check=check, changes=[], snapshot_missing=True, current_hash=company.profile_hash
