@@ -144,7 +144,7 @@ def company_profile_update(
         current = ClientCompany.objects.get(pk=company.pk)
         version = current.version if expected_version is None else expected_version
         if columns["profile_hash"] == current.profile_hash:
-            _refresh_company(company, current)
+            refresh_company_fields(company, current)
             return company
         updated = ClientCompany.objects.filter(pk=company.pk, version=version).update(
             profile=contract, version=F("version") + 1, updated_at=timezone.now(), **columns
@@ -166,11 +166,12 @@ def company_profile_update(
             after=after,
             data={"version": version + 1},
         )
-        _refresh_company(company, ClientCompany.objects.get(pk=company.pk))
+        refresh_company_fields(company, ClientCompany.objects.get(pk=company.pk))
     return company
 
 
-def _refresh_company(company: ClientCompany, fresh: ClientCompany) -> None:
+def refresh_company_fields(company: ClientCompany, fresh: ClientCompany) -> None:
+    """Copy onto the caller's ``company`` object what a profile update changed in the row."""
     for name in (
         "profile",
         "name",

@@ -28,7 +28,7 @@ from licensedesk.web.accounts.roles import ensure_company_member_or_staff, ensur
 from licensedesk.web.accounts.services import user_create
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.models import Case, ClientCompany
-from licensedesk.web.cases.services import company_profile_update
+from licensedesk.web.cases.services import company_profile_update, refresh_company_fields
 from licensedesk.web.portal.emails import invitation_message
 from licensedesk.web.portal.models import Invitation, InvitationState, ProfileDraft, ProfileSection
 from licensedesk.web.portal.profile_sections import merge_section
@@ -445,15 +445,5 @@ def profile_section_submit(
                 target=draft,
                 data={"company": company.pk, "section": section, "version": fresh.version},
             )
-    for name in (
-        "profile",
-        "name",
-        "uscc",
-        "province",
-        "entity_type",
-        "profile_hash",
-        "version",
-        "updated_at",
-    ):
-        setattr(company, name, getattr(fresh, name))
+    refresh_company_fields(company, fresh)
     return company
