@@ -31,11 +31,13 @@ from licensedesk.web.cases.services import (
     note_create,
     task_create,
 )
+from licensedesk.web.documents.models import AgencyTemplate
+from licensedesk.web.documents.services import agency_template_upload
 from licensedesk.web.materials.models import CaseMaterial, MaterialFile
 from licensedesk.web.materials.services import IncomingFile, material_upload
 from licensedesk.web.portal.services import invitation_create
 
-from .documents.conftest import generate_now, make_ready
+from .documents.conftest import generate_now, make_ready, template_bytes
 from .factories import CaseFactory, ClientCompanyFactory
 from .materials.conftest import samplefiles
 from .portal.conftest import LINK
@@ -91,6 +93,7 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
     invitation.link_token = LINK.search(mail.outbox[-1].body).group(2)  # the link only its invitee holds
     return {
         **_seed_documents(case, tenant.consultant),
+        "documents.agencytemplate": _seed_template(tenant),
         "materials.casematerial": material_file.version.material,
         "materials.materialversion": material_file.version,
         "materials.materialfile": material_file,
@@ -128,6 +131,16 @@ def _seed_documents(case: Any, staff: Any) -> dict[str, Any]:
         "documents.generationjob": job,
         "documents.casedocumentdata": case.document_data,
     }
+
+
+def _seed_template(tenant: Any) -> AgencyTemplate:
+    """The agency's own version of the application letter, its file named after the agency."""
+    upload = IncomingFile(
+        name=f"{tenant.agency.name}-模板.docx", content=io.BytesIO(template_bytes("{{ company.name }}"))
+    )
+    return agency_template_upload(
+        agency=tenant.agency, document_id="application_letter", upload=upload, actor=tenant.admin
+    )
 
 
 def _invitee(tenant: Any) -> str:
@@ -205,6 +218,14 @@ def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
                     yield shown, reverse(name, kwargs={"pk": victims[key].pk, "fmt": fmt}), True
         elif name == "documents:bundle_download":
             yield shown, reverse(name, kwargs={"pk": victims["documents.submissionbundle"].pk}), True
+        elif name in ("documents:template_download", "documents:template_deactivate"):
+            yield shown, reverse(name, kwargs={"pk": victims["documents.agencytemplate"].pk}), True
+        elif name == "documents:template_shipped":  # the package's own file: the same for every agency
+            yield (
+                shown,
+                reverse(name, kwargs={"license_id": "icp-b25", "document_id": "application_letter"}),
+                False,
+            )
         elif name == "admin:app_list":
             for label in ("accounts", "audit", "cases"):
                 yield shown, reverse(name, kwargs={"app_label": label}), False

@@ -5,12 +5,15 @@ test's own thread (the background runners have their own tests)."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import yaml
+from docx import Document
 
+from licensedesk.core.documents.render import shipped_template
 from licensedesk.web.cases.services import company_profile_update
 from licensedesk.web.documents.fields import BY_PATH, get_path
 from licensedesk.web.documents.models import GenerationJob
@@ -55,3 +58,13 @@ def generate_now(case: Any, actor: Any, **kwargs: Any) -> GenerationJob:
     ran = generation_job_run(job_id=job.pk)
     assert ran is not None
     return ran
+
+
+def template_bytes(paragraph: str, document_id: str = "application_letter") -> bytes:
+    """The shipped ICP template of ``document_id`` with one more paragraph (python-docx): an agency's
+    own version, valid or not depending on ``paragraph``."""
+    doc = Document(io.BytesIO(shipped_template("icp-b25", document_id)))
+    doc.add_paragraph(paragraph)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

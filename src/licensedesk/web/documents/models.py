@@ -138,3 +138,36 @@ class SubmissionBundle(models.Model):
 
     def __str__(self) -> str:
         return f"bundle {self.sha256[:12]}"
+
+
+class AgencyTemplate(models.Model):
+    """An agency's own DOCX template for one document of a license, used instead of the shipped one
+    while ``active``. Uploads are kept (inactive) after being replaced or deactivated so that the audit
+    trail's hashes still name a file that can be looked at. The DOCX is stored content-addressed like
+    the generated files."""
+
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="document_templates")
+    license_id = models.CharField(max_length=40)
+    document_id = models.CharField(max_length=60)
+    storage_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "机构文件模板 agency document template"
+        ordering = ("license_id", "document_id", "-uploaded_at", "-pk")
+        indexes = (models.Index(fields=["agency", "active"], name="agencytpl_agency_active_idx"),)
+        constraints = (
+            models.UniqueConstraint(
+                fields=["agency", "license_id", "document_id"],
+                condition=Q(active=True),
+                name="agencytpl_one_active_per_document",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.document_id} ({self.original_name})"

@@ -10,15 +10,18 @@ version, with the checklist material to upload the signed copy to; never a bundl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from licensedesk.core.documents.definitions import load_definitions
 from licensedesk.core.errors import NotFound
-from licensedesk.web.accounts.models import STAFF_ROLES
+from licensedesk.web.accounts.models import STAFF_ROLES, Role
 from licensedesk.web.cases.models import Case
 from licensedesk.web.cases.selectors import cases_visible_to
 from licensedesk.web.documents.fields import BY_MISSING_PATH, CaseField, missing_label
 from licensedesk.web.documents.models import (
+    AgencyTemplate,
     CaseDocumentData,
     GeneratedDocument,
     GenerationJob,
@@ -162,3 +165,53 @@ def bundle_for_download(*, user: Any, bundle_id: int) -> SubmissionBundle:
     if bundle is None or not _is_staff(user):
         raise NotFound("No such bundle.", code="documents.bundle_not_found", message_zh="未找到该材料包。")
     return bundle
+
+
+# -- agency templates -----------------------------------------------------------------------------------
+
+
+@cache
+def document_licenses() -> tuple[str, ...]:
+    """The licenses the core defines application documents for (its ``data/<license>.yaml`` files)."""
+    folder = resources.files("licensedesk.core.documents").joinpath("data")
+    return tuple(sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")))
+
+
+@dataclass
+class TemplateRow:
+    license_id: str
+    document_id: str
+    title_zh: str
+    title_en: str
+    active: AgencyTemplate | None  # None: the shipped template is used
+
+
+def _admin_agency(user: Any) -> int:
+    if getattr(user, "role", None) != Role.AGENCY_ADMIN or getattr(user, "agency_id", None) is None:
+        raise NotFound("No such page.", code="documents.templates_not_found", message_zh="未找到该页面。")
+    return int(user.agency_id)
+
+
+def agency_template_rows(*, user: Any) -> list[TemplateRow]:
+    """Every document of every license with the template in use for ``user``'s agency (agency admins
+    only; anyone else is :class:`NotFound`). One query (the active templates with their uploaders)."""
+    agency_id = _admin_agency(user)
+    active = {
+        (t.license_id, t.document_id): t
+        for t in AgencyTemplate.objects.filter(agency_id=agency_id, active=True).select_related("uploaded_by")
+    }
+    return [
+        TemplateRow(license_id, d.id, d.title.zh, d.title.en, active.get((license_id, d.id)))
+        for license_id in document_licenses()
+        for d in load_definitions(license_id).documents
+    ]
+
+
+def agency_template_get(*, user: Any, template_id: int) -> AgencyTemplate:
+    """One of the templates of ``user``'s agency (agency admins only): another agency's is
+    :class:`NotFound`, like a missing id."""
+    agency_id = _admin_agency(user)
+    template = AgencyTemplate.objects.filter(agency_id=agency_id, pk=template_id).first()
+    if template is None:
+        raise NotFound("No such template.", code="documents.template_not_found", message_zh="未找到该模板。")
+    return template

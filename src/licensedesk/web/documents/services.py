@@ -29,17 +29,20 @@ from licensedesk.core.documents.bundle import Bundle, build_bundle
 from licensedesk.core.documents.bundle import MaterialFile as BundleMaterial
 from licensedesk.core.documents.case import CaseData, CaseFileError, validate_case
 from licensedesk.core.documents.definitions import LicenseDocuments, PlannedDocument, load_definitions
-from licensedesk.core.documents.errors import DocumentDataMissing
+from licensedesk.core.documents.errors import DocumentDataMissing, TemplateInvalid
 from licensedesk.core.documents.render import DocumentSet, RenderedDocument, render_documents
+from licensedesk.core.documents.template_check import check_template
 from licensedesk.core.errors import ApplicationError, ConcurrencyError, InvalidInput, WorkflowError
+from licensedesk.core.filecheck import FileReport, inspect_file
 from licensedesk.core.profile import CompanyProfile, ProfileError, validate_profile
-from licensedesk.web.accounts.models import User
-from licensedesk.web.accounts.roles import ensure_staff
+from licensedesk.web.accounts.models import Agency, User
+from licensedesk.web.accounts.roles import ensure_admin, ensure_staff
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.models import Case
 from licensedesk.web.documents import fields
 from licensedesk.web.documents.models import (
     ACTIVE_STATUSES,
+    AgencyTemplate,
     CaseDocumentData,
     GeneratedDocument,
     GenerationJob,
@@ -48,7 +51,7 @@ from licensedesk.web.documents.models import (
 )
 from licensedesk.web.materials import storage
 from licensedesk.web.materials.models import CaseMaterial, MaterialFile, MaterialStatus
-from licensedesk.web.materials.services import effective_status
+from licensedesk.web.materials.services import IncomingFile, effective_status
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +241,7 @@ class _Rendered:
     skipped: list[PlannedDocument]
     check_result: dict[str, Any]
     case: CaseData
+    templates: dict[str, str]  # document id → sha256 of the agency template it was drafted from
 
 
 def _progress(job_id: int, done: int) -> None:
@@ -253,9 +257,11 @@ def _render(job: GenerationJob, profile: CompanyProfile, case_data: CaseData) ->
     skipped: list[PlannedDocument] = []
     missing: dict[str, list[str]] = {}
     check_result: dict[str, Any] = {}
+    templates = _agency_templates(job.case)
     for done, doc_id in enumerate(ids, start=1):
+        own = {doc_id: templates[doc_id].data} if doc_id in templates else None
         try:
-            result = render_documents(profile, case_data, only=(doc_id,))
+            result = render_documents(profile, case_data, only=(doc_id,), templates=own)
         except DocumentDataMissing as exc:
             for key, paths in exc.missing.items():
                 missing.setdefault(key, []).extend(paths)
@@ -266,7 +272,8 @@ def _render(job: GenerationJob, profile: CompanyProfile, case_data: CaseData) ->
         _progress(job.pk, done)
     if missing:
         raise DocumentDataMissing(missing)
-    return _Rendered(documents, skipped, check_result, case_data)
+    used = {doc.id: templates[doc.id].sha256 for doc in documents if doc.id in templates}
+    return _Rendered(documents, skipped, check_result, case_data, used)
 
 
 def _accepted_files(case: Case) -> list[MaterialFile]:
@@ -314,6 +321,7 @@ def _referenced(name: str) -> bool:
         or GeneratedDocument.objects.filter(docx_name=name).exists()
         or GeneratedDocument.objects.filter(pdf_name=name).exists()
         or SubmissionBundle.objects.filter(storage_name=name).exists()
+        or AgencyTemplate.objects.filter(storage_name=name).exists()
     )
 
 
@@ -457,6 +465,7 @@ def _finish(job: GenerationJob, rendered: _Rendered, built: Bundle | None) -> Ge
                     "job": job.pk,
                     "documents": {doc.id: {"pdf": pdf[1], "docx": docx[1]} for doc, docx, pdf in stored},
                     "skipped": [p.definition.id for p in rendered.skipped],
+                    **({"agency_templates": rendered.templates} if rendered.templates else {}),
                 },
             )
             if bundle is not None:
@@ -531,3 +540,133 @@ def bundle_download_record(*, bundle: SubmissionBundle, actor: User) -> None:
             target=bundle,
             data={"sha256": bundle.sha256},
         )
+
+
+# -- agency templates -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TemplateFile:
+    sha256: str
+    data: bytes
+
+
+def _agency_templates(case: Case) -> dict[str, _TemplateFile]:
+    """The bytes of the case agency's active templates for the case's license, by document id (read
+    from storage when the job runs, so a template replaced meanwhile is the one used)."""
+    out: dict[str, _TemplateFile] = {}
+    for template in AgencyTemplate.objects.filter(
+        agency_id=case.agency_id, license_id=case.license_id, active=True
+    ):
+        with storage.open_stored(template.storage_name) as handle:
+            out[template.document_id] = _TemplateFile(template.sha256, handle.read())
+    return out
+
+
+def document_license(document_id: str, license_id: str | None = None) -> str:
+    """The license whose document definitions hold ``document_id`` (checked against ``license_id`` when
+    given); :class:`InvalidInput` ``documents.unknown_document`` otherwise."""
+    from licensedesk.web.documents.selectors import document_licenses
+
+    candidates = [license_id] if license_id else document_licenses()
+    for candidate in candidates:
+        try:
+            load_definitions(candidate).get(document_id)
+        except KeyError:
+            continue
+        return candidate
+    raise InvalidInput(
+        f"Unknown document: {document_id}",
+        code="documents.unknown_document",
+        message_zh=f"未知的文件：{document_id}",
+        details={"documents": [document_id]},
+    )
+
+
+def _template_refused(exc: TemplateInvalid) -> InvalidInput:
+    return InvalidInput(
+        exc.message,
+        code="documents.template_invalid",
+        message_zh=exc.message_zh,
+        details={**exc.details, "reason": exc.code},
+    )
+
+
+def agency_template_upload(
+    *, agency: Agency, document_id: str, upload: IncomingFile, actor: User, license_id: str | None = None
+) -> AgencyTemplate:
+    """Make ``upload`` the agency's template for ``document_id`` (agency admins only). The file is
+    checked as a DOCX from its bytes and every placeholder and filter in it must be one the documents
+    know (:func:`check_template`): a refusal names the file and what is unknown, and stores nothing.
+    The previous active template of that document becomes inactive."""
+    ensure_admin(actor, agency.pk, action="upload document templates")
+    license_id = document_license(document_id, license_id)
+    stream = upload.stream()
+    report: FileReport = inspect_file(
+        stream, name=upload.name, allowed_kinds=("docx",), sha256=upload.sha256, size=upload.size
+    )
+    stream.seek(0)
+    data = stream.read()
+    try:
+        check_template(data, name=report.name)
+    except TemplateInvalid as exc:
+        raise _template_refused(exc) from None
+    created: list[str] = []
+    try:
+        name, sha, size = _store(data, created)
+        with transaction.atomic():
+            previous = list(
+                AgencyTemplate.objects.select_for_update().filter(
+                    agency_id=agency.pk, license_id=license_id, document_id=document_id, active=True
+                )
+            )
+            AgencyTemplate.objects.filter(pk__in=[p.pk for p in previous]).update(active=False)
+            template = AgencyTemplate.objects.create(
+                agency=agency,
+                license_id=license_id,
+                document_id=document_id,
+                storage_name=name,
+                sha256=sha,
+                size=size,
+                original_name=report.name,
+                uploaded_by=actor,
+            )
+            audit_record(
+                agency=agency.pk,
+                actor=actor,
+                action="documents.template_uploaded",
+                target=template,
+                before={"sha256": previous[0].sha256} if previous else {},
+                after={"sha256": sha, "active": True},
+                data={"license": license_id, "document": document_id, "file": report.name, "size": size},
+            )
+    except BaseException:
+        for stored in created:
+            if not _referenced(stored):
+                storage.discard(stored)
+        raise
+    return template
+
+
+def agency_template_deactivate(*, template: AgencyTemplate, actor: User) -> AgencyTemplate:
+    """Stop using the agency's template: the document is drafted from the shipped template again. The
+    file and row are kept for the audit trail. Agency admins of the template's agency only."""
+    ensure_admin(actor, template.agency_id, action="deactivate document templates")
+    with transaction.atomic():
+        changed = AgencyTemplate.objects.filter(pk=template.pk, active=True).update(active=False)
+        if changed:
+            audit_record(
+                agency=template.agency_id,
+                actor=actor,
+                action="documents.template_deactivated",
+                target=template,
+                before={"active": True},
+                after={"active": False},
+                data={
+                    "license": template.license_id,
+                    "document": template.document_id,
+                    "sha256": template.sha256,
+                },
+            )
+    template.refresh_from_db()
+    return template

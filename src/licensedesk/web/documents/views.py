@@ -3,7 +3,9 @@
 * ``panel``: the case's documents block (``documents/_documents.html``), polled by htmx while a job runs;
 * ``data``: the case-data form (all fields; the case page's inline form posts the missing ones here);
 * ``generate``: queue the generation of all documents, one (``document``) or the bundle (``bundle``);
-* ``download``: a generated document as DOCX or PDF; ``bundle_download``: a submission bundle.
+* ``download``: a generated document as DOCX or PDF; ``bundle_download``: a submission bundle;
+* ``templates`` (agency admins): the agency's own DOCX templates — upload, download, deactivate — and
+  the shipped templates to start from.
 
 An id the user may not see is a 404. Downloads are streamed from storage after the permission check,
 with the Chinese file name (``Content-Disposition`` with ``filename*``), and recorded in the audit trail.
@@ -16,13 +18,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from licensedesk.core.documents.render import shipped_template
 from licensedesk.core.errors import ApplicationError, ConcurrencyError, InvalidInput, NotFound
 from licensedesk.web.cases.models import Case
 from licensedesk.web.cases.selectors import case_get_visible_to, is_staff_reader
@@ -31,6 +34,7 @@ from licensedesk.web.documents.fields import BY_PATH
 from licensedesk.web.documents.forms import CaseDataForm
 from licensedesk.web.documents.selectors import DocumentsPanel
 from licensedesk.web.materials import storage
+from licensedesk.web.materials.services import IncomingFile
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -194,3 +198,93 @@ def bundle_download(request: HttpRequest, pk: int) -> FileResponse:
     return _attachment(
         bundle.storage_name, f"{bundle.case.company.name}-提交材料包-{number}.zip", "application/zip"
     )
+
+
+# -- agency templates -----------------------------------------------------------------------------------
+
+
+def _admin(request: HttpRequest) -> None:
+    if not getattr(request.user, "is_agency_admin", False):
+        raise DjangoPermissionDenied(_("Only agency admins manage document templates."))
+
+
+@login_required
+@require_GET
+def templates(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    rows = selectors.agency_template_rows(user=request.user)
+    return render(request, "documents/templates.html", {"rows": rows, "lang": _lang()})
+
+
+def _to_templates() -> HttpResponseRedirect:
+    return redirect(reverse("documents:templates"))
+
+
+@login_required
+@require_POST
+def template_upload(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a DOCX file to upload."))
+        return _to_templates()
+    try:
+        template = services.agency_template_upload(
+            agency=request.user.agency,
+            document_id=request.POST.get("document_id", "").strip(),
+            license_id=request.POST.get("license_id", "").strip() or None,
+            upload=IncomingFile.from_upload(upload),
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return _to_templates()
+    messages.success(
+        request, _("Template uploaded: %(name)s is now used.") % {"name": template.original_name}
+    )
+    return _to_templates()
+
+
+@login_required
+@require_POST
+def template_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
+    try:
+        template = selectors.agency_template_get(user=request.user, template_id=pk)
+    except NotFound:
+        raise Http404("no such template") from None
+    try:
+        services.agency_template_deactivate(template=template, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("The shipped template is used again."))
+    return _to_templates()
+
+
+@login_required
+@require_GET
+def template_download(request: HttpRequest, pk: int) -> FileResponse:
+    _admin(request)
+    try:
+        template = selectors.agency_template_get(user=request.user, template_id=pk)
+    except NotFound:
+        raise Http404("no such template") from None
+    return _attachment(template.storage_name, template.original_name, DOCX_TYPE)
+
+
+@login_required
+@require_GET
+def template_shipped(request: HttpRequest, license_id: str, document_id: str) -> HttpResponse:
+    """The template shipped with licensedesk: what an agency edits to make its own version."""
+    _admin(request)
+    if license_id not in selectors.document_licenses():
+        raise Http404("no such license")
+    try:
+        services.document_license(document_id, license_id)
+    except InvalidInput:
+        raise Http404("no such document") from None
+    response = HttpResponse(shipped_template(license_id, document_id), content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{license_id}-{document_id}.docx"'
+    response["Cache-Control"] = "private, no-store"
+    return response
