@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/screen.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/upload.py
 
 lint: install
 	$(BIN)/ruff check .
