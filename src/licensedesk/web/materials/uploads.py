@@ -44,7 +44,7 @@ from licensedesk.core.filecheck import FileRejected, Limits, check_file_name
 from licensedesk.web.materials.request_body import BodyReader, body_reader
 
 CHUNK_SIZE = 1024 * 1024  # one body buffer; 256 KiB and 4 MiB measured slower
-RING_SIZE = 4  # body buffers in turn: one being filled and parsed, the others waiting to be hashed
+RING_SIZE = 4  # body buffers in turn: one being filled and parsed, the others being hashed and written
 
 
 @dataclass
