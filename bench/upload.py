@@ -93,7 +93,7 @@ class Session:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         headers = {"Host": f"127.0.0.1:{self.port}"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -104,7 +104,7 @@ class Session:
     ) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
         try:
-            conn.request(method, path, body=body, headers=self._headers(headers))  # type: ignore[arg-type]
+            conn.request(method, path, body=body, headers=self.headers(headers))  # type: ignore[arg-type]
             response = conn.getresponse()
             data = response.read()
             for value in response.headers.get_all("Set-Cookie") or []:
@@ -156,7 +156,7 @@ SENDERS = {"sendfile": _send_file, "chunks": _send_chunks}
 def _upload(session: Session, material: int, path: Path, name: str, back: str, client: str) -> float:
     token = session.csrf(back)
     content_type, head, tail = _multipart(path, name, token)
-    headers = session._headers(
+    headers = session.headers(
         {
             "Content-Type": content_type,
             "Content-Length": str(len(head) + path.stat().st_size + len(tail)),

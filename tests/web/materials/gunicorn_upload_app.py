@@ -1,7 +1,8 @@
 """A WSGI app for ``test_request_body.py``, served by a real gunicorn: it parses the request with
 ``parse_upload`` (the upload views' parser) and answers what it got as JSON, with the kind of body
 reader used, so the tests can see that gunicorn's socket was read directly and that the connection
-stays usable afterwards. ``GET /ping?x`` answers ``pong x``. Not a test module (no ``test_`` prefix)."""
+stays usable afterwards. ``GET /ping?x`` answers ``pong x``;
+``?read-first`` reads ``request.body`` before parsing. Not a test module (no ``test_`` prefix)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
         return [pong]
     request = WSGIRequest(environ)
     READERS.clear()
+    if environ.get("QUERY_STRING") == "read-first":  # as a middleware reading request.body would
+        assert request.body
     try:
         parsed = uploads.parse_upload(request, limits=upload_limits())
     except Exception as exc:  # the test reads the kind of failure

@@ -205,6 +205,18 @@ def test_the_connection_serves_a_pipelined_request_and_another_upload_after_an_u
     assert again == 200 and json.loads(answer_again)["files"][0]["size"] == 1000
 
 
+def test_a_body_something_already_read_is_parsed_from_djangos_copy(server: Server) -> None:
+    data = os.urandom(MB + 11)
+    boundary, body = _multipart([("files", "a.pdf", data)])
+    request = _post(boundary, body).replace(b"POST /upload ", b"POST /upload?read-first ", 1)
+    with server.connect() as sock:
+        sock.sendall(request)
+        [(status, answer)] = _responses(sock.makefile("rb"), 1)
+    result = json.loads(answer)
+    assert status == 200 and result["reader"] == "StreamReader"
+    assert result["files"][0]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
 def test_a_request_read_ahead_with_a_small_body_is_given_back_to_gunicorn(server: Server) -> None:
     """Body and the next request arrive in one segment: gunicorn has read both ahead with the
     headers; the part past the body is handed back and answered as the next request."""

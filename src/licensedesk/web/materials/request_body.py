@@ -8,15 +8,17 @@ byte and 200 freshly allocated (page-faulted) megabytes for a 200 MB file. That 
 an upload's time.
 
 So when the request is served by gunicorn with a ``Content-Length`` body, :func:`body_reader` reads it
-straight from the connection (``environ["gunicorn.socket"]``), after taking whatever gunicorn already
-read ahead, and keeps gunicorn's count of the unread body in step after every read. If the request
-fails half way, gunicorn therefore still knows how much of the body is left: it drains a short rest
-before reading the next request on the connection and closes the connection after a long one — the
-rest of a body is never read as a request; a read-ahead past the body (a pipelined
-request), whether gunicorn read it with the headers or TLS decrypted it with the body's last record,
-is given back to gunicorn. Any other server, a chunked body, or a gunicorn whose internals do
-not look as expected gets :class:`StreamReader` over ``wsgi.input`` (one copy more, nothing else
-changes).
+straight from the connection (``environ["gunicorn.socket"]``):
+
+* it first takes what gunicorn already read ahead with the headers, and gives back to gunicorn any
+  part of that, or of the body's last TLS record, that lies past the body (a pipelined request);
+* after every read it sets gunicorn's count of the body bytes not yet read, so if the request fails
+  half way gunicorn drains a short rest before the next request on the connection and closes the
+  connection after a long one — the rest of a body is never read as a request.
+
+Any other server, a chunked body, a body something already began to read, or a gunicorn whose
+internals do not look as expected gets :class:`StreamReader` over ``wsgi.input`` (one copy more,
+nothing else changes).
 """
 
 from __future__ import annotations

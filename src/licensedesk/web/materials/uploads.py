@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -328,25 +329,20 @@ def _feed(parser: MultipartParser, reader: BodyReader, pipeline: _Pipeline) -> N
     """Fill the ring's buffers from the body in turn and parse each; a buffer is refilled once the
     pipeline is done with the views the parser handed out of it."""
     ring = [_Buffer(CHUNK_SIZE) for _ in range(RING_SIZE)]
-    tickets: list[tuple[int, ...] | None] = [None] * RING_SIZE
-    turn = 0
-    while True:
-        slot = turn % RING_SIZE
-        if tickets[slot] is not None:
-            pipeline.wait(tickets[slot])
+    tickets = [pipeline.ticket()] * RING_SIZE  # what the pipeline must be past to reuse each buffer
+    for slot in itertools.cycle(range(RING_SIZE)):
+        pipeline.wait(tickets[slot])
         buffer = ring[slot]
         view = memoryview(buffer)
         filled = 0
         while filled < CHUNK_SIZE and (count := reader.readinto(view[filled:])):
             filled += count
-        if not filled:
-            return
-        # the parser searches the buffer for the boundary (with .find(): a _Buffer, not a memoryview);
-        # only the body's last, partly filled buffer is passed as a copy. The views of parsed bytes
-        # handed to the pipeline are of a ring buffer, of that copy or of the parser's own boundary
-        # constants: nothing that changes before the pipeline is done with it.
-        parser.write(buffer if filled == CHUNK_SIZE else _Buffer(view[:filled]))
-        tickets[slot] = pipeline.ticket()
+        if filled:
+            # the parser searches the buffer for the boundary (with .find(): a _Buffer, not a
+            # memoryview); only the body's last, partly filled buffer is passed as a copy. The views of
+            # parsed bytes handed to the pipeline are of a ring buffer, of that copy or of the parser's
+            # own boundary constants: nothing that changes before the pipeline is done with it.
+            parser.write(buffer if filled == CHUNK_SIZE else _Buffer(view[:filled]))
+            tickets[slot] = pipeline.ticket()
         if filled < CHUNK_SIZE:
             return
-        turn += 1
