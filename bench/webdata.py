@@ -40,7 +40,8 @@ from django.db.models import Count
 from licensedesk.core.eligibility import evaluator_for
 from licensedesk.core.workflow import machine_for
 from licensedesk.web.accounts.models import Agency, Role, User
-from licensedesk.web.audit.chain import GENESIS_HASH, event_hash, jsonable, timestamp
+from licensedesk.web.audit.chain import GENESIS_HASH, event_hash, jsonable, key_fingerprint, timestamp
+from licensedesk.web.audit.keys import audit_key
 from licensedesk.web.audit.models import AuditChain, AuditEvent
 from licensedesk.web.cases.models import (
     Case,
@@ -522,6 +523,7 @@ class _Writer:
         self.rng = random.Random()
         self.t = {model: _Table(model) for model in _TABLES}
         self.heads = {c.agency_id: (c.last_seq, c.last_hash) for c in AuditChain.objects.all()}
+        self.key = audit_key(create=True)  # chains are keyed (HMAC) as audit_record keys them
         self.events: list[tuple[datetime, int, dict[str, Any]]] = []
 
     def rows(self, stories: Sequence[Story], rng: random.Random) -> list[tuple[str, list[tuple[Any, ...]]]]:
@@ -534,7 +536,8 @@ class _Writer:
     def save_heads(self) -> None:
         for agency_id, (seq, last) in self.heads.items():
             AuditChain.objects.update_or_create(
-                agency_id=agency_id, defaults={"last_seq": seq, "last_hash": last}
+                agency_id=agency_id,
+                defaults={"last_seq": seq, "last_hash": last, "key_id": key_fingerprint(self.key)},
             )
 
     def _event(self, at: datetime, action: str, object_type: str, object_id: int, **values: Any) -> None:
@@ -785,7 +788,7 @@ class _Writer:
                 "data": values.get("data", {}),
                 "prev_hash": prev,
             }
-            prev = event_hash(fields)
+            prev = event_hash(fields, key=self.key)
             self.t[AuditEvent].add(
                 agency_id=s.agency_id,
                 seq=seq,

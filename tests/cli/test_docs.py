@@ -91,6 +91,50 @@ def test_check_template_accepts_a_shipped_template_and_refuses_an_unknown_placeh
     ]
 
 
+PAYLOAD = (
+    "{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == '_wrap_close' %}"
+    "{{ c.__init__.__globals__['popen']('touch MARKER').read() }}{% endif %}{% endfor %}"
+)
+
+
+def _payload_template(tmp_path: Path) -> Path:
+    from docx import Document
+
+    document = Document(
+        str(ROOT / "src/licensedesk/core/documents/templates/icp-b25/application_letter.docx")
+    )
+    document.add_paragraph(PAYLOAD.replace("MARKER", str(tmp_path / "pwned")))
+    bad = tmp_path / "evil.docx"
+    document.save(str(bad))
+    return bad
+
+
+def test_check_template_refuses_a_code_execution_payload_by_name(tmp_path: Path) -> None:
+    done = run("docs", "check-template", str(_payload_template(tmp_path)))
+    assert done.returncode == 1, done.stderr
+    [zh, en] = done.stdout.splitlines()
+    assert zh.startswith("无效 invalid: evil.docx：文件模板中不允许使用：第 ")
+    assert "调用 ''.__class__.__mro__[1].__subclasses__(…)" in zh
+    assert en.startswith("  evil.docx: not allowed in a document template: line ")
+    assert "calling ''.__class__.__mro__[1].__subclasses__(…)" in en
+    assert "the internal name c.__name__ (starting with _)" in en
+    assert "Traceback" not in done.stderr
+
+
+def test_docs_render_refuses_the_payload_template_and_runs_nothing(tmp_path: Path) -> None:
+    bad = _payload_template(tmp_path)
+    out = tmp_path / "out"
+    done = run(
+        "docs", "render", "--profile", str(PROFILE), "--case", str(CASE), "--out", str(out),
+        "--only", "application_letter", "--template", f"application_letter={bad}",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("licensedesk: evil.docx: not allowed in a document template: line ")
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_bundle_build_then_verify_then_tamper(tmp_path: Path) -> None:
     scan = tmp_path / "license.pdf"
     canvas = Canvas(str(scan), invariant=1)

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # ``bench`` (with the sample-file builders) lives at the repository root
     sys.path.insert(0, str(ROOT))
 
+from bench import active_pdfs  # noqa: E402
 from bench import samplefiles as sf  # noqa: E402
+from licensedesk.core import filecheck  # noqa: E402
 from licensedesk.core.filecheck import (  # noqa: E402
     DEFAULT_LIMITS,
     FileRejected,
@@ -23,6 +25,7 @@ from licensedesk.core.filecheck import (  # noqa: E402
     check_file_name,
     hash_file,
     inspect_file,
+    pdf_active_content,
 )
 
 
@@ -370,3 +373,48 @@ def test_hashing_and_checking_a_large_pdf_stays_in_bounded_memory(tmp_path: Path
         tracemalloc.stop()
     assert size == path.stat().st_size and report.sha256 == digest and report.details == {"pages": 1}
     assert peak < 8 * 1024 * 1024, f"peak {peak} bytes for a {size}-byte file"
+
+
+# -- PDF active content: flagged, not refused -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (active_pdfs.open_action_javascript, ["javascript", "open_action"]),
+        (active_pdfs.launch_action, ["additional_actions", "launch"]),
+        (active_pdfs.embedded_file, ["embedded_file"]),
+        (active_pdfs.javascript_in_object_stream, ["javascript", "open_action"]),
+    ],
+    ids=["open-action-js", "launch", "embedded-file", "js-in-object-stream"],
+)
+def test_a_pdf_with_active_content_is_accepted_with_its_findings(
+    build: Callable[[], bytes], expected: list[str]
+) -> None:
+    data = build()
+    report = _inspect(data, "营业执照副本.pdf")
+    assert report.details == {"pages": 1, "active_content": expected}  # type: ignore[attr-defined]
+    assert pdf_active_content(io.BytesIO(data)) == expected
+
+
+def test_a_plain_pdf_has_no_finding() -> None:
+    assert _inspect(sf.pdf_bytes(pages=2), "plain.pdf").details == {"pages": 2}  # type: ignore[attr-defined]
+    assert pdf_active_content(io.BytesIO(sf.pdf_bytes())) == []
+
+
+def test_a_script_compressed_in_an_object_stream_is_found_by_the_walk_not_the_bytes() -> None:
+    data = active_pdfs.javascript_in_object_stream()
+    assert b"/JavaScript" not in data and b"/OpenAction" not in data
+    assert pdf_active_content(io.BytesIO(data)) == ["javascript", "open_action"]
+
+
+def test_the_walk_is_bounded_and_falls_back_to_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(filecheck, "ACTIVE_CONTENT_BUDGET", 2)
+    assert pdf_active_content(io.BytesIO(active_pdfs.launch_action())) == ["additional_actions", "launch"]
+    # past the budget only the bytes are left to tell: a compressed script is not in them
+    assert pdf_active_content(io.BytesIO(active_pdfs.javascript_in_object_stream())) == []
+
+
+def test_a_pdf_pypdf_cannot_read_is_scanned_for_the_names() -> None:
+    data = b"%PDF-1.7\n1 0 obj << /OpenAction << /S /JavaScript /JS (x) >> >> endobj\n%%EOF"
+    assert pdf_active_content(io.BytesIO(data)) == ["javascript", "open_action"]

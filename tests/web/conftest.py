@@ -11,6 +11,7 @@ from django.db import connection
 
 from . import factories as f
 
+TEST_AUDIT_KEY = "licensedesk-test-audit-key-0123456789abcdef"  # not a secret: tests only
 POSTGRES_REASON = (
     "needs PostgreSQL (row locks, concurrent connections): run with "
     "DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"
@@ -48,6 +49,7 @@ def _fast_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> N
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path_factory.mktemp("upload-tmp")
+    settings.AUDIT_KEY = TEST_AUDIT_KEY  # a fixed key: audit chains are keyed in tests as in production
 
 
 @dataclass

@@ -54,6 +54,43 @@ def test_repeated_failures_lock_the_login_out(tenant: Any) -> None:
     assert _login(Client(), tenant.consultant.username, PASSWORD).status_code == 302
 
 
+def _login_via_proxy(client: Client, username: str, password: str, forwarded_for: str) -> Any:
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_proxy_the_lockout_and_the_audit_key_on_the_real_client(tenant: Any, settings: Any) -> None:
+    settings.BEHIND_PROXY, settings.TRUSTED_PROXIES = True, ["127.0.0.1"]
+    username = tenant.consultant.username
+    # client A's failures, all arriving from the proxy's address; A's own left-most guesses are ignored
+    for attempt in range(4):
+        forwarded = f"198.51.100.{attempt}, 203.0.113.7"
+        assert _login_via_proxy(Client(), username, "wrong-password", forwarded).status_code == 200
+    assert _login_via_proxy(Client(), username, "wrong-password", "203.0.113.7").status_code == 429
+    assert _login_via_proxy(Client(), username, PASSWORD, "203.0.113.7").status_code == 429  # A locked
+    assert _login_via_proxy(Client(), username, PASSWORD, "203.0.113.8").status_code == 302  # B is not
+    assert AuditEvent.objects.get(action="auth.login").data["ip"] == "203.0.113.8"
+
+
+def test_served_directly_a_spoofed_forwarded_address_does_not_escape_the_lockout(tenant: Any) -> None:
+    statuses = [
+        Client()
+        .post(
+            reverse("login"),
+            {"username": tenant.admin.username, "password": "wrong-password"},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}",  # a new address each time: not believed
+        )
+        .status_code
+        for attempt in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]
+
+
 def test_login_page_sets_security_headers_and_secure_cookies(db: Any) -> None:
     response = Client().get(reverse("login"))
     assert response.status_code == 200

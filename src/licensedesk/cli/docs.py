@@ -59,11 +59,12 @@ def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, Path]]:
     return pairs
 
 
-def _templates(values: tuple[str, ...]) -> dict[str, bytes]:
+def _templates(values: tuple[str, ...]) -> dict[str, tuple[bytes, str]]:
+    """``--template ID=FILE`` → document id → (bytes, file name, to name the file in a refusal)."""
     templates = {}
     for doc_id, path in _pairs(values, "--template"):
         try:
-            templates[doc_id] = path.read_bytes()
+            templates[doc_id] = (path.read_bytes(), path.name)
         except OSError:
             _fail(f"{path}: template file not found or unreadable / 模板文件不存在或无法读取")
     return templates
@@ -73,14 +74,21 @@ def _render(
     profile: CompanyProfile,
     case: CaseData,
     only: tuple[str, ...],
-    templates: dict[str, bytes],
+    templates: dict[str, tuple[bytes, str]],
     pdf: bool = True,
 ) -> DocumentSet:
     from licensedesk.core.documents.errors import DocumentDataMissing
     from licensedesk.core.documents.render import render_documents
 
     try:
-        return render_documents(profile, case, only=only or None, templates=templates, pdf=pdf)
+        return render_documents(
+            profile,
+            case,
+            only=only or None,
+            templates={doc_id: data for doc_id, (data, _) in templates.items()},
+            template_names={doc_id: name for doc_id, (_, name) in templates.items()},
+            pdf=pdf,
+        )
     except DocumentDataMissing as exc:
         click.echo("licensedesk: missing data / 缺少数据:", err=True)
         for doc_id, paths in exc.missing.items():
@@ -163,7 +171,8 @@ def docs_render(
 @docs.command("check-template")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def docs_check_template(file: Path) -> None:
-    """Check a DOCX template: every placeholder and filter must be known."""
+    """Check a DOCX template: every placeholder and filter must be known, and nothing outside the
+    allow-list of harmless constructs may be used (calls, ``_`` names, ``set``, ``include`` …)."""
     from licensedesk.core.documents.errors import TemplateInvalid
     from licensedesk.core.documents.template_check import check_template
 

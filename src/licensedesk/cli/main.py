@@ -345,11 +345,17 @@ def _identifier_details(kind: str, value: str) -> dict[str, Any]:
 
 
 def _register_web_commands() -> None:
-    from licensedesk.cli.web import audit, demo, serve
+    from licensedesk.cli.backup import backup, restore
+    from licensedesk.cli.deploy import deploy
+    from licensedesk.cli.web import audit, demo, housekeeping, serve
 
+    cli.add_command(backup)
+    cli.add_command(restore)
     cli.add_command(serve)
+    cli.add_command(deploy)
     cli.add_command(demo)
     cli.add_command(audit)
+    cli.add_command(housekeeping)
 
 
 _register_web_commands()

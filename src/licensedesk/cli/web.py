@@ -1,4 +1,5 @@
-"""Commands that run the web application: ``serve``, ``demo`` and ``audit verify``.
+"""Commands that run the web application: ``serve``, ``demo``, ``housekeeping`` and
+``audit verify|anchor|rekey``.
 
 They drive Django's own management commands (``migrate``, ``collectstatic``, ``demo``, ``audit_verify``)
 so the CLI and ``python -m licensedesk.web`` share one implementation.
@@ -6,10 +7,12 @@ so the CLI and ``python -m licensedesk.web`` share one implementation.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -53,36 +56,134 @@ def _prepare_database(*, demo: bool) -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
 @click.option("--threads", default=8, show_default=True, type=int, help="threads per worker")
 @click.option("--demo/--no-demo", default=True, show_default=True, help="load the demo data (idempotent)")
-def serve(host: str, port: int, workers: int, threads: int, demo: bool) -> None:
+@click.option(
+    "--behind-proxy",
+    is_flag=True,
+    envvar="LICENSEDESK_BEHIND_PROXY",
+    help="served behind a reverse proxy (deploy/README.md): believe its X-Forwarded-For/-Proto",
+)
+@click.option(
+    "--proxy-ip",
+    "proxy_ips",
+    multiple=True,
+    help="address or network of the proxy (repeatable; default LICENSEDESK_TRUSTED_PROXIES or loopback)",
+)
+@click.option(
+    "--unix-socket",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="listen on this Unix socket instead of HOST:PORT (for a proxy on the same machine)",
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    demo: bool,
+    behind_proxy: bool,
+    proxy_ips: tuple[str, ...],
+    unix_socket: str | None,
+) -> None:
     """Migrate the database, load the demo data, and serve the application over WSGI (gunicorn).
+
+    In production put nginx in front (``licensedesk deploy nginx-config``, deploy/README.md): gunicorn
+    alone gives each connection a thread while its headers arrive, so a few dozen slow clients stall it.
+    Forwarded headers are ignored unless ``--behind-proxy``, and then believed only from ``--proxy-ip``.
 
     Mail goes to the console (the server's output) unless LICENSEDESK_EMAIL_BACKEND says otherwise: the
     demo has no SMTP server, and an invitation must not fail for want of one."""
     os.environ.setdefault("LICENSEDESK_EMAIL_BACKEND", "console")  # before Django reads its settings
+    trusted = _trusted_proxies(behind_proxy, proxy_ips)
+    if behind_proxy:  # settings.py reads these (client_address.py, SECURE_PROXY_SSL_HEADER)
+        os.environ["LICENSEDESK_BEHIND_PROXY"] = "1"
+        os.environ["LICENSEDESK_TRUSTED_PROXIES"] = ",".join(trusted)
+    else:
+        os.environ.pop("LICENSEDESK_BEHIND_PROXY", None)
     _django()
     _ensure_secret_key()
     _prepare_database(demo=demo)
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    url = f"http://{host}:{port}/"
-    click.echo(f"\nlicensedesk 许可证办理台: {url}  (登录 sign in at {url}accounts/login/; Ctrl-C stops)\n")
+    _housekeeping_at_start(call_command)
+    bind = f"unix:{unix_socket}" if unix_socket else f"{host}:{port}"
+    if behind_proxy:
+        click.echo(
+            f"\nlicensedesk 许可证办理台: {bind}, behind the proxy {', '.join(trusted)} (Ctrl-C stops)\n"
+        )
+    else:
+        url = f"http://{host}:{port}/"
+        click.echo(
+            f"\nlicensedesk 许可证办理台: {url}  (登录 sign in at {url}accounts/login/; Ctrl-C stops)\n"
+        )
     sys.stdout.flush()
-    argv = [
+    os.execv(sys.executable, gunicorn_argv(bind=bind, workers=workers, threads=threads, trusted=trusted))
+
+
+def _trusted_proxies(behind_proxy: bool, proxy_ips: tuple[str, ...]) -> list[str]:
+    """The proxies to believe, checked: none when not behind a proxy."""
+    if not behind_proxy:
+        return []
+    listed = list(proxy_ips) or [
+        item.strip()
+        for item in os.environ.get("LICENSEDESK_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+        if item.strip()
+    ]
+    for item in listed:
+        try:
+            ipaddress.ip_network(item)  # strict, as gunicorn checks it
+        except ValueError:
+            raise click.BadParameter(
+                f"not an IP address or network: {item}", param_hint="--proxy-ip"
+            ) from None
+    return listed
+
+
+def gunicorn_argv(*, bind: str, workers: int, threads: int, trusted: list[str]) -> list[str]:
+    """gunicorn's command line. ``--forwarded-allow-ips`` is the trusted proxies, or nothing at all:
+    gunicorn's default (loopback) would let any local client claim HTTPS with X-Forwarded-Proto."""
+    return [
         sys.executable,
         "-m",
         "gunicorn",
         "licensedesk.web.wsgi",
         "--bind",
-        f"{host}:{port}",
+        bind,
         "--workers",
         str(workers),
         "--threads",
         str(threads),
+        "--forwarded-allow-ips",
+        ",".join(trusted),
         "--access-logfile",
         "-",
     ]
-    os.execv(sys.executable, argv)
+
+
+def _housekeeping_at_start(call_command: Any) -> None:
+    """Before serving: remove what processes of the last run left behind (housekeeping.py). A failed
+    step is reported and serving goes on: the periodic runs try again."""
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("housekeeping")
+    except CommandError as exc:
+        click.echo(f"licensedesk: {exc}", err=True)
+
+
+@click.command()
+def housekeeping() -> None:
+    """Remove upload temporary files older than a few hours and stored files no row references (after a
+    grace period), and run the other housekeeping tasks once; for cron. Exit 1 when a step failed."""
+    _django()
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command("housekeeping")
+    except CommandError as exc:
+        click.echo(f"licensedesk: {exc}", err=True)
+        sys.exit(exc.returncode)
 
 
 @click.command()
@@ -97,22 +198,60 @@ def audit() -> None:
     """The tamper-evident audit trail."""
 
 
-@audit.command("verify")
-@click.option("--agency", type=int, default=None, help="id of one agency (default: all)")
-@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-def audit_verify(agency: int | None, as_json: bool) -> None:
-    """Walk each agency's hash chain and name the first event edited, inserted or deleted (exit 1)."""
+def _run_audit_command(name: str, *args: str) -> None:
+    """Run one of the audit app's management commands; its CommandError becomes the exit status."""
     _django()
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    args = (
-        ["audit_verify"]
-        + (["--agency", str(agency)] if agency is not None else [])
-        + (["--json"] if as_json else [])
-    )
     try:
-        call_command(*args)
+        call_command(name, *args)
     except CommandError as exc:
         click.echo(f"licensedesk: {exc}", err=True)
         sys.exit(exc.returncode)
+
+
+@audit.command("verify")
+@click.option("--agency", type=int, default=None, help="id of one agency (default: all)")
+@click.option(
+    "--anchors", "anchors", default=None, help="anchors file (audit anchor): check every anchored head"
+)
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def audit_verify(agency: int | None, anchors: str | None, as_json: bool) -> None:
+    """Check each agency's keyed hash chain and name the first event edited, inserted or deleted (exit 1).
+
+    Needs the audit key (LICENSEDESK_AUDIT_KEY or the key file; exit 2 without it). With --anchors, also
+    proves that no event at or before an anchored head changed since it was anchored."""
+    _run_audit_command(
+        "audit_verify",
+        *(["--agency", str(agency)] if agency is not None else []),
+        *(["--anchors", anchors] if anchors is not None else []),
+        *(["--json"] if as_json else []),
+    )
+
+
+@audit.command("anchor")
+@click.option(
+    "--file", "file", default=None, help="append here (default <var>/audit-anchors.jsonl; - prints)"
+)
+def audit_anchor(file: str | None) -> None:
+    """Append each agency's chain head (agency, seq, hash, key id, time) as a JSON line to a file kept
+    outside the database, or print it with --file - for an external log."""
+    _run_audit_command("audit_anchor", *(["--file", file] if file is not None else []))
+
+
+@audit.command("rekey")
+@click.option("--agency", type=int, default=None, help="id of one agency (default: all)")
+@click.option(
+    "--anchors", "anchors", default=None, help="anchors file to consult (default: the configured one)"
+)
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def audit_rekey(agency: int | None, anchors: str | None, as_json: bool) -> None:
+    """Once, after upgrading: verify chains written with plain SHA-256 and re-hash them with the audit key
+    (refused, exit 1, for a chain that does not verify or that was anchored before)."""
+    _run_audit_command(
+        "audit_rekey",
+        *(["--agency", str(agency)] if agency is not None else []),
+        *(["--anchors", anchors] if anchors is not None else []),
+        *(["--json"] if as_json else []),
+    )

@@ -20,6 +20,10 @@ What is refused, each with a bilingual message naming the file (:class:`FileReje
   than any document does) refused *before* any member is decompressed; encrypted members; missing
   required parts (``[Content_Types].xml`` and ``word/document.xml`` or ``xl/workbook.xml``;
   ``OFD.xml`` at the root); old-format or password-protected Office files (OLE compound files).
+
+What is accepted but flagged: a PDF with active content (scripts, launch actions, embedded files, rich
+media, XFA, form submission) gets ``details["active_content"]``, the kinds found
+(:func:`pdf_active_content`), so the reviewer is warned and the client asked for a plain PDF.
 """
 
 from __future__ import annotations
@@ -383,6 +387,7 @@ def _check_pdf(stream: IO[bytes], name: str) -> dict[str, Any]:
                     f"PDF 文件“{name}”已加密或设有密码，请上传未加密的文件。",
                 )
             pages = len(reader.pages)
+            active = pdf_active_content_of(reader, stream)
     except FileRejected:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError):
@@ -393,7 +398,189 @@ def _check_pdf(stream: IO[bytes], name: str) -> dict[str, Any]:
         raise FileRejected(
             "pdf_no_pages", name, f"The PDF “{name}” has no pages.", f"PDF 文件“{name}”没有页面。"
         )
-    return {"pages": pages}
+    return {"pages": pages, "active_content": active} if active else {"pages": pages}
+
+
+# -- PDF active content -------------------------------------------------------------------------------
+#
+# A PDF may carry things a reader *does* rather than shows: scripts, programs to launch, files inside
+# it, Flash/3D, XFA forms, form submission. Such a PDF is not refused (a bank's statement may carry a
+# harmless print script), but flagged, so the reviewer does not open it with scripts enabled and the
+# client can re-export a plain one. Detection walks the document's objects with pypdf (compressed object
+# streams included: pypdf resolves them), never runs or decodes anything but the object structure, and
+# stops after ``ACTIVE_CONTENT_BUDGET`` objects; past the budget, or when pypdf cannot read the
+# structure, the raw bytes are scanned for the names (which objects compressed in streams can hide).
+
+#: finding codes, in the order they are reported
+ACTIVE_CONTENT_KINDS: tuple[str, ...] = (
+    "javascript",
+    "open_action",
+    "additional_actions",
+    "launch",
+    "embedded_file",
+    "rich_media",
+    "xfa",
+    "submit_form",
+)
+ACTIVE_CONTENT_BUDGET = 50_000  # objects visited: a 1,000-page PDF has some 10,000
+
+#: action types (``/S``) that do something beyond moving within the document or opening a link
+_ACTION_FINDINGS: Mapping[str, str] = {
+    "/JavaScript": "javascript",
+    "/Launch": "launch",
+    "/GoToE": "embedded_file",
+    "/RichMediaExecute": "rich_media",
+    "/SubmitForm": "submit_form",
+    "/ImportData": "submit_form",
+}
+_HARMLESS_ACTIONS = frozenset({"/GoTo", "/GoToR", "/URI", "/Named", "/Thread", "/Hide", "/ResetForm"})
+#: keys the walk does not follow: back-references (what they lead to is visited anyway), and what holds
+#: page content, fonts, images and structure — streams pypdf would read whole, where no action lives —
+#: or what is already flagged (an embedded file's data, a script's text, an XFA form)
+_NOT_FOLLOWED = frozenset(
+    {
+        "/Parent",
+        "/P",
+        "/Prev",
+        "/Contents",
+        "/Resources",
+        "/Thumb",
+        "/Metadata",
+        "/StructTreeRoot",
+        "/PieceInfo",
+        "/EF",
+        "/JS",
+        "/XFA",
+    }
+)
+_RAW_NAMES: Mapping[bytes, str] = {
+    b"/JavaScript": "javascript",
+    b"/JS": "javascript",
+    b"/OpenAction": "open_action",
+    b"/AA": "additional_actions",
+    b"/Launch": "launch",
+    b"/EmbeddedFiles": "embedded_file",
+    b"/EmbeddedFile": "embedded_file",
+    b"/RichMedia": "rich_media",
+    b"/XFA": "xfa",
+    b"/SubmitForm": "submit_form",
+}
+_RAW_NAME = re.compile(
+    rb"/(?:JavaScript|JS|OpenAction|AA|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm)(?![A-Za-z0-9])"
+)
+
+
+def _ordered(found: set[str]) -> list[str]:
+    return [kind for kind in ACTIVE_CONTENT_KINDS if kind in found]
+
+
+def pdf_active_content(stream: IO[bytes]) -> list[str]:
+    """The kinds of active content in the PDF ``stream`` (codes of :data:`ACTIVE_CONTENT_KINDS`, in that
+    order; empty for a plain PDF). Reads the object structure with pypdf; if pypdf cannot, the raw bytes."""
+    import logging
+
+    from pypdf import PdfReader
+
+    pypdf_logger = logging.getLogger("pypdf")
+    level = pypdf_logger.level
+    pypdf_logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stream.seek(0)
+            reader = PdfReader(stream, strict=False)
+            return pdf_active_content_of(reader, stream)
+    except Exception:  # pypdf could not read the structure at all: the names in the bytes still tell
+        return _raw_active_content(stream)
+    finally:
+        pypdf_logger.setLevel(level)
+        stream.seek(0)
+
+
+def pdf_active_content_of(reader: Any, stream: IO[bytes]) -> list[str]:
+    """:func:`pdf_active_content` on a PDF pypdf already opened (``stream`` is its file, for the raw scan
+    when the walk cannot finish)."""
+    try:
+        found, complete = _walk_active_content(reader, ACTIVE_CONTENT_BUDGET)
+    except Exception:  # a broken object deep inside: what the bytes show instead
+        return _raw_active_content(stream)
+    if not complete:
+        found |= set(_raw_active_content(stream))
+    return _ordered(found)
+
+
+def _is_action(value: Any) -> bool:
+    return hasattr(value, "get") and ("/S" in value or value.get("/Type") == "/Action")
+
+
+def _walk_active_content(reader: Any, budget: int) -> tuple[set[str], bool]:
+    """Visit every object reachable from the trailer (dictionaries, arrays, indirect references, each
+    once), noting active content by the keys and action types met. Returns (findings, finished)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    found: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    todo: list[Any] = [reader.trailer]
+    visited = 0
+    while todo:
+        node = todo.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > budget:
+            return found, False
+        if isinstance(node, ArrayObject):
+            todo.extend(node)
+            continue
+        if not isinstance(node, DictionaryObject):
+            continue
+        action = node.get("/S")
+        if action in _ACTION_FINDINGS:
+            found.add(_ACTION_FINDINGS[action])
+        if "/JS" in node:
+            found.add("javascript")
+        if node.get("/Type") == "/EmbeddedFile" or "/EF" in node or "/EmbeddedFiles" in node:
+            found.add("embedded_file")
+        if "/JavaScript" in node:  # the document-level scripts (the /Names tree)
+            found.add("javascript")
+        if node.get("/Subtype") in ("/RichMedia", "/FileAttachment"):
+            found.add("rich_media" if node.get("/Subtype") == "/RichMedia" else "embedded_file")
+        if "/XFA" in node:
+            found.add("xfa")
+        opener = node.get("/OpenAction")
+        if opener is not None:
+            opener = opener.get_object()
+            if _is_action(opener) and opener.get("/S") not in _HARMLESS_ACTIONS:
+                found.add("open_action")
+        triggers = node.get("/AA")
+        if triggers is not None:
+            triggers = triggers.get_object()
+            if hasattr(triggers, "values") and any(
+                _is_action(a.get_object()) and a.get_object().get("/S") not in _HARMLESS_ACTIONS
+                for a in triggers.values()
+            ):
+                found.add("additional_actions")
+        todo.extend(value for key, value in node.items() if key not in _NOT_FOLLOWED)
+    return found, True
+
+
+def _raw_active_content(stream: IO[bytes], chunk_size: int = CHUNK_SIZE) -> list[str]:
+    """The active-content names found in the raw bytes (chunked, overlapping so none is cut in two).
+    Names inside compressed object streams stay hidden from this scan: it is the fallback only."""
+    found: set[str] = set()
+    stream.seek(0)
+    tail = b""
+    while chunk := stream.read(chunk_size):
+        window = tail + chunk
+        for match in _RAW_NAME.finditer(window):
+            found.add(_RAW_NAMES[match.group()])
+        tail = window[-32:]
+    stream.seek(0)
+    return _ordered(found)
 
 
 # -- images -----------------------------------------------------------------------------------------

@@ -7,11 +7,16 @@
 Configuration comes from the Django settings prefixed ``CELERY_``; tasks are found in each app's
 ``tasks`` module. Without a broker the application runs background work in-process instead
 (:mod:`licensedesk.web.documents.runner`).
+
+The housekeeping (:mod:`licensedesk.web.housekeeping`) is a periodic task here: run beat once, with a
+worker (``celery -A licensedesk.web.celery worker --beat``) or on its own (``celery -A
+licensedesk.web.celery beat``); it runs every ``HOUSEKEEPING_INTERVAL_MINUTES`` (0: not scheduled).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 
@@ -20,3 +25,27 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "licensedesk.web.settings")
 app = Celery("licensedesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="licensedesk.housekeeping", ignore_result=True)
+def housekeeping() -> list[str]:
+    """One housekeeping run (the beat schedule below); its summary, as the command prints it."""
+    from licensedesk.web.housekeeping import housekeeping_run
+
+    return housekeeping_run().lines()
+
+
+def housekeeping_interval() -> timedelta | None:
+    """How often beat sends the housekeeping task: ``HOUSEKEEPING_INTERVAL_MINUTES`` (0: never)."""
+    from django.conf import settings
+
+    minutes = float(getattr(settings, "HOUSEKEEPING_INTERVAL_MINUTES", 30))
+    return timedelta(minutes=minutes) if minutes > 0 else None
+
+
+@app.on_after_configure.connect
+def _schedule(sender: Celery, **kwargs: object) -> None:
+    """The beat schedule, set once the configuration (the Django settings) is read."""
+    interval = housekeeping_interval()
+    if interval is not None:
+        sender.add_periodic_task(interval, housekeeping.s(), name="licensedesk-housekeeping")

@@ -5,6 +5,12 @@ Environment variables:
 ``LICENSEDESK_DEBUG``        1/true/yes to turn DEBUG on (default off).
 ``LICENSEDESK_SECRET_KEY``   required to serve with DEBUG off (``wsgi.py`` refuses to start without it);
                              a fixed, visibly insecure development key is used otherwise.
+``LICENSEDESK_AUDIT_KEY``    the HMAC key of the audit hash chains (at least 32 characters), or
+``LICENSEDESK_AUDIT_KEY_FILE`` a file holding it (default ``<var>/audit_key``, made once with mode 0600
+                             by the first audit write; ``audit verify`` never makes it). Keep it out of
+                             the database and back it up separately: without it no chain verifies.
+``LICENSEDESK_AUDIT_ANCHOR_FILE`` where ``audit anchor`` appends the chain heads (default
+                             ``<var>/audit-anchors.jsonl``); when set, housekeeping anchors there too.
 ``LICENSEDESK_VAR_DIR``      where the SQLite database, collected static files and logs live
                              (default ``<repo>/var``, created on start).
 ``DATABASE_URL``             PostgreSQL (``postgresql://user@host:5432/name``) instead of SQLite.
@@ -19,18 +25,35 @@ Environment variables:
                              ``LICENSEDESK_S3_ENDPOINT_URL``, ``_REGION``, ``_ACCESS_KEY``, ``_SECRET_KEY``,
                              ``_PREFIX``); default: ``<var>/media``.
 ``LICENSEDESK_UPLOAD_MAX_MB`` per-kind upload limits, e.g. ``pdf=256,jpeg=30``;
-                             ``LICENSEDESK_IMAGE_MAX_PIXELS``.
+                             ``LICENSEDESK_IMAGE_MAX_PIXELS``. ``LICENSEDESK_UPLOAD_MAX_FILES`` files per
+                             upload (default 20); ``LICENSEDESK_UPLOAD_MAX_REQUEST_MB`` the most one upload
+                             request may carry (default: the largest per-kind limit + 16 MB); both are
+                             enforced while the body arrives (``materials/uploads.py``).
+``LICENSEDESK_HOUSEKEEPING_MINUTES`` how often each server process runs the housekeeping without Celery
+                             (Celery beat with it; default 30, 0: never — run ``licensedesk housekeeping``
+                             from cron instead); ``LICENSEDESK_UPLOAD_TEMP_MAX_AGE_HOURS`` upload temporary
+                             files older than this are removed (default 6);
+                             ``LICENSEDESK_MEDIA_ORPHAN_GRACE_HOURS`` stored files no row references are
+                             removed once this old (default 24). See ``housekeeping.py``.
 ``LICENSEDESK_CLAMD_SOCKET`` / ``LICENSEDESK_CLAMD_HOST`` (+ ``_PORT``) scan uploads with ClamAV
                              (else files are marked "not scanned").
 ``LICENSEDESK_CELERY_BROKER_URL`` run document generation on Celery (e.g. ``redis://127.0.0.1:6379/0``);
                              default: in-process threads (``LICENSEDESK_DOCUMENT_WORKERS``, default 2).
+``LICENSEDESK_JOB_HEARTBEAT_SECONDS`` how often a process beats for the generation jobs it holds
+                             (default 5); ``LICENSEDESK_JOB_HEARTBEAT_TIMEOUT_SECONDS`` without a beat for
+                             this long a job is marked interrupted (default 30);
+                             ``LICENSEDESK_JOB_QUEUE_ALLOWANCE_SECONDS`` how much longer a Celery job may
+                             wait in the broker, never started, before it is (default 900).
 ``LICENSEDESK_SECURE_COOKIES`` / ``LICENSEDESK_SSL_REDIRECT`` / ``LICENSEDESK_HSTS_SECONDS`` /
 ``LICENSEDESK_BEHIND_PROXY`` tune HTTPS behaviour (defaults: secure cookies when DEBUG is off, no
-redirect, no HSTS, no proxy header trusted).
+redirect, no HSTS, no proxy header trusted). Behind a proxy, ``LICENSEDESK_TRUSTED_PROXIES`` lists the
+proxy addresses or networks whose ``X-Forwarded-For`` / ``-Proto`` are believed (default
+``127.0.0.1,::1``; see ``client_address.py``); ``LICENSEDESK_HSTS_PRELOAD`` opts in to HSTS preloading.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -52,14 +75,30 @@ def _env_list(name: str, default: str) -> list[str]:
 PACKAGE_DIR = Path(__file__).resolve().parent
 _SRC_REPO = PACKAGE_DIR.parents[2]  # src/licensedesk/web → the repository, in a source checkout
 REPO_DIR = _SRC_REPO if (_SRC_REPO / "pyproject.toml").is_file() else Path.cwd()
-VAR_DIR = Path(os.environ.get("LICENSEDESK_VAR_DIR") or REPO_DIR / "var").resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _private_dir(path: Path) -> Path:
+    """Create ``path`` owner-only (0700), and tighten one of ours left wider by an older version: it
+    holds the database, client documents and keys."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_uid == os.getuid() and info.st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+VAR_DIR = _private_dir(Path(os.environ.get("LICENSEDESK_VAR_DIR") or REPO_DIR / "var").resolve())
 
 DEBUG = _env_bool("LICENSEDESK_DEBUG")
 
 _DEV_SECRET_KEY = "django-insecure-licensedesk-development-key-never-serve-with-it"
 SECRET_KEY = os.environ.get("LICENSEDESK_SECRET_KEY") or _DEV_SECRET_KEY
 SECRET_KEY_FROM_ENV = bool(os.environ.get("LICENSEDESK_SECRET_KEY"))
+
+# The audit chains' HMAC key: from the environment, else a file outside the database (audit/keys.py).
+AUDIT_KEY = os.environ.get("LICENSEDESK_AUDIT_KEY", "").strip()
+AUDIT_KEY_FILE = Path(os.environ.get("LICENSEDESK_AUDIT_KEY_FILE") or VAR_DIR / "audit_key")
+AUDIT_ANCHOR_FILE = os.environ.get("LICENSEDESK_AUDIT_ANCHOR_FILE", "").strip()
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -84,6 +123,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Forwarded headers from anything but a trusted proxy are dropped before anything reads them.
+    "licensedesk.web.client_address.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -136,6 +177,21 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
+    # Owner-only database: create the file 0600 before Django first connects (SQLite gives its -wal and
+    # -shm files the database file's mode), and tighten one an older version left world-readable. Why
+    # not a process umask of 0o077: it would change the mode of everything else the process (or a test
+    # run importing these settings) creates, and a umask set here comes too late for whatever ran
+    # before; the mode at the one place the file is made is explicit and testable.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(SQLITE_PATH, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for _sqlite_file in (
+        SQLITE_PATH,
+        SQLITE_PATH.with_name(SQLITE_PATH.name + "-wal"),
+        SQLITE_PATH.with_name(SQLITE_PATH.name + "-shm"),
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            if _sqlite_file.stat().st_uid == os.getuid() and _sqlite_file.stat().st_mode & 0o077:
+                _sqlite_file.chmod(0o600)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -176,6 +232,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # attempts are global (every agency's usernames): not for agency admins
 AXES_VERBOSE = False
+# The address failures count against: the real client's behind a trusted proxy, never one a client
+# wrote into X-Forwarded-For itself (the audit trail's auth.login events use the same function).
+AXES_CLIENT_IP_CALLABLE = "licensedesk.web.client_address.client_address"
 
 # -- sessions, CSRF, security headers ------------------------------------------------------------------
 
@@ -197,7 +256,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = _env_bool("LICENSEDESK_SSL_REDIRECT")
 SECURE_HSTS_SECONDS = int(os.environ.get("LICENSEDESK_HSTS_SECONDS", "0") or 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-if _env_bool("LICENSEDESK_BEHIND_PROXY"):
+# Preloading (hstspreload.org) binds the domain and every subdomain to HTTPS in browsers for months and
+# is slow to undo: the domain's owner opts in, so `check --deploy`'s reminder (W021) is silenced.
+SECURE_HSTS_PRELOAD = _env_bool("LICENSEDESK_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+BEHIND_PROXY = _env_bool("LICENSEDESK_BEHIND_PROXY")
+TRUSTED_PROXIES = _env_list("LICENSEDESK_TRUSTED_PROXIES", "127.0.0.1,::1") if BEHIND_PROXY else []
+if BEHIND_PROXY:  # believed only from TRUSTED_PROXIES: client_address.ForwardedHeadersMiddleware
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Sent by licensedesk.web.middleware.SecurityHeadersMiddleware (Django 6 has its own CSP middleware).
 CONTENT_SECURITY_POLICY = (
@@ -254,8 +319,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the design system and vendored htmx (no CDN)
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT = _private_dir(VAR_DIR / "static")  # served by whitenoise from inside the process
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -290,8 +354,10 @@ if S3_BUCKET:
 
 # Uploads are written to temporary files here (next to media/, so a local store is a rename), hashed
 # while they arrive. Limits per file kind, in MB: LICENSEDESK_UPLOAD_MAX_MB="pdf=256,jpeg=30,…".
-FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
-FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = _private_dir(VAR_DIR / "tmp")
+# Stored client documents and the folders FileSystemStorage makes for them: owner-only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MATERIAL_UPLOAD_MAX_BYTES = {
     kind.strip(): int(float(mb) * 1024 * 1024)
     for kind, _, mb in (
@@ -301,6 +367,18 @@ MATERIAL_UPLOAD_MAX_BYTES = {
     )
 }
 MATERIAL_IMAGE_MAX_PIXELS = int(os.environ.get("LICENSEDESK_IMAGE_MAX_PIXELS", "50000000") or 50_000_000)
+# Enforced by the upload parser as the body arrives: files per upload, and the most one request may carry
+# (None: the largest per-kind limit + 16 MB, uploads.max_request_bytes).
+MATERIAL_UPLOAD_MAX_FILES = int(os.environ.get("LICENSEDESK_UPLOAD_MAX_FILES", "20") or 20)
+MATERIAL_UPLOAD_MAX_REQUEST_BYTES = (
+    int(float(os.environ["LICENSEDESK_UPLOAD_MAX_REQUEST_MB"]) * 1024 * 1024)
+    if os.environ.get("LICENSEDESK_UPLOAD_MAX_REQUEST_MB", "").strip()
+    else None
+)
+# Housekeeping (licensedesk.web.housekeeping): how often, and what counts as left behind.
+HOUSEKEEPING_INTERVAL_MINUTES = float(os.environ.get("LICENSEDESK_HOUSEKEEPING_MINUTES", "30") or 30)
+HOUSEKEEPING_TEMP_MAX_AGE_HOURS = float(os.environ.get("LICENSEDESK_UPLOAD_TEMP_MAX_AGE_HOURS", "6") or 6)
+HOUSEKEEPING_MEDIA_GRACE_HOURS = float(os.environ.get("LICENSEDESK_MEDIA_ORPHAN_GRACE_HOURS", "24") or 24)
 
 # ClamAV: LICENSEDESK_CLAMD_SOCKET (a Unix socket path) or LICENSEDESK_CLAMD_HOST[:LICENSEDESK_CLAMD_PORT].
 # Without either, uploads are stored and shown as "not scanned".
@@ -319,6 +397,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 DOCUMENT_WORKERS = int(os.environ.get("LICENSEDESK_DOCUMENT_WORKERS", "2") or 2)
+# Heartbeats of generation jobs (documents/heartbeat.py): a job of a stopped process is marked interrupted.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("LICENSEDESK_JOB_HEARTBEAT_SECONDS", "5") or 5)
+JOB_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("LICENSEDESK_JOB_HEARTBEAT_TIMEOUT_SECONDS", "30") or 30)
+JOB_QUEUE_ALLOWANCE_SECONDS = float(os.environ.get("LICENSEDESK_JOB_QUEUE_ALLOWANCE_SECONDS", "900") or 900)
 
 # -- logging ------------------------------------------------------------------------------------------
 

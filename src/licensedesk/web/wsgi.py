@@ -20,3 +20,9 @@ if not settings.DEBUG and not getattr(settings, "SECRET_KEY_FROM_ENV", False):
     raise ImproperlyConfigured(
         "LICENSEDESK_SECRET_KEY must be set to serve with DEBUG off (the development key is public)."
     )
+
+# Without Celery, each server process sweeps what dead processes left behind every few minutes (a
+# daemon thread; housekeeping.py). Only the server imports this module: tests and commands never start it.
+from licensedesk.web.housekeeping import start_background  # noqa: E402
+
+start_background()

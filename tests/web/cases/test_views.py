@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from html import unescape
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -27,6 +28,7 @@ from licensedesk.web.cases.models import (
 from licensedesk.web.cases.profile_form import profile_to_form
 from licensedesk.web.cases.services import (
     case_run_check,
+    case_transition,
     company_profile_update,
     note_create,
     task_create,
@@ -362,7 +364,6 @@ def test_a_stale_submit_changes_nothing_and_says_so(tenant: Any) -> None:
     events = AuditEvent.objects.count()
     for name, data in (
         ("move", {"to_stage": "contract_signed"}),
-        ("note_create", {"body": "后到的备注", "visibility": "internal"}),
         ("task_create", {"title": "后到的任务"}),
         ("run_check", {}),
     ):
@@ -372,15 +373,39 @@ def test_a_stale_submit_changes_nothing_and_says_so(tenant: Any) -> None:
         assert response.status_code == 409, name
         assert STALE_ZH in _text(response), name
     assert AuditEvent.objects.count() == events
-    assert not Note.objects.filter(body="后到的备注").exists() and not Task.objects.exists()
-    typed = {"version": seen, "body": "后到的备注", "visibility": "internal"}
-    refused = client.post(_url("note_create", pk=tenant.case.pk), typed)
-    assert refused.status_code == 409 and "后到的备注</textarea>" in _html(refused)  # kept, to copy
+    assert not Task.objects.exists()
+    typed = {"version": seen, "title": "后到的任务"}
+    refused = client.post(_url("task_create", pk=tenant.case.pk), typed)
+    assert refused.status_code == 409 and 'value="后到的任务"' in _html(refused)  # kept, to copy
     tenant.case.refresh_from_db()
     assert tenant.case.stage == "qualification_review"
     client.post(reverse("set_language"), {"language": "en"})
     english = client.post(_url("move", pk=tenant.case.pk), {"version": seen, "to_stage": "contract_signed"})
     assert english.status_code == 409 and STALE_EN in _text(english)
+
+
+def test_a_note_needs_no_case_version_but_a_move_still_does(tenant: Any) -> None:
+    """A note typed while a colleague moved the case is saved; the move from the same stale page is not."""
+    case_run_check(case=tenant.case, actor=tenant.consultant)
+    client = _client(tenant.consultant)
+    page = _html(client.get(_url("detail", pk=tenant.case.pk)))
+    note_form = page[page.index('action="' + _url("note_create", pk=tenant.case.pk)) :]
+    assert 'name="version"' not in note_form[: note_form.index("</form>")]  # the form carries none
+    seen = tenant.case.version
+    case_transition(case=tenant.case, to_stage="contract_signed", actor=tenant.admin, expected_version=seen)
+    stale_note = {"version": seen, "body": "并发时写的备注", "visibility": "internal"}
+    response = client.post(_url("note_create", pk=tenant.case.pk), stale_note)
+    assert response.status_code == 302
+    assert Note.objects.get().body == "并发时写的备注"
+    without = client.post(
+        _url("note_create", pk=tenant.case.pk), {"body": "无版本号", "visibility": "client"}
+    )
+    assert without.status_code == 302 and Note.objects.filter(body="无版本号").exists()
+    stale_move = {"version": seen, "to_stage": "collecting_materials"}
+    refused = client.post(_url("move", pk=tenant.case.pk), stale_move, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 409 and STALE_ZH in _text(refused)
+    tenant.case.refresh_from_db()
+    assert tenant.case.stage == "contract_signed"
 
 
 def test_a_refused_move_shows_the_guard_message_and_keeps_the_stage(tenant: Any) -> None:
@@ -715,7 +740,8 @@ def test_profile_edit_with_a_stale_version_is_refused(tenant: Any) -> None:
 
 def test_duplicate_uscc_is_shown_at_the_uscc_field(tenant: Any) -> None:
     response = _client(tenant.admin).post(
-        _url("company_create"), {"company.name": "重复代码公司", "company.uscc": tenant.company.uscc}
+        _url("company_create"),
+        {"schema_version": "1", "company.name": "重复代码公司", "company.uscc": tenant.company.uscc},
     )
     html = _html(response)
     assert response.status_code == 400
@@ -723,6 +749,22 @@ def test_duplicate_uscc_is_shown_at_the_uscc_field(tenant: Any) -> None:
         f"本机构已有统一社会信用代码为 {tenant.company.uscc} 的客户企业。"
         in html[html.index('data-testid="error-company.uscc"') :][:300]
     )
+
+
+def test_staff_editing_a_profile_are_told_the_uscc_is_another_clients(tenant: Any) -> None:
+    taken = tenant.company2.uscc
+    data = _profile_post(tenant.company.profile, **{"company.uscc": taken})
+    data["version"] = [str(tenant.company.version)]
+    response = _client(tenant.consultant).post(_url("company_profile", pk=tenant.company.pk), data)
+    html = _html(response)
+    assert response.status_code == 400
+    assert (
+        f"本机构已有统一社会信用代码为 {taken} 的客户企业。"
+        in html[html.index('data-testid="error-company.uscc"') :][:300]
+    )
+    assert "该统一社会信用代码无法用于此公司" not in html
+    tenant.company.refresh_from_db()
+    assert tenant.company.uscc != taken
 
 
 def test_row_buttons_add_and_remove_rows_without_saving(tenant: Any) -> None:
@@ -830,3 +872,31 @@ def test_inviting_from_the_case_page_comes_back_to_it(tenant: Any) -> None:
         {"email": "wu@example.cn", "next": "https://evil.example/"},
     )
     assert off_site["Location"] == reverse("portal:invite", kwargs={"pk": tenant.case.pk})
+
+
+def test_an_unreadable_profile_post_to_the_staff_editor_changes_nothing(tenant: Any) -> None:
+    """A chunked POST (no Content-Length) reaches Django as an empty form: refused, not saved as one."""
+    client = _client(tenant.consultant)
+    url = _url("company_profile", pk=tenant.company.pk)
+    data = _profile_post(tenant.company.profile, **{"company.staff_total": "30"})
+    data["version"] = [str(tenant.company.version)]
+    body = urlencode(data, doseq=True).encode()
+    events = AuditEvent.objects.count()
+    for content_type, environ in (
+        ("application/x-www-form-urlencoded", {"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""}),
+        ("application/json", {}),
+    ):
+        response = client.generic("POST", url, body, content_type=content_type, **environ)
+        assert response.status_code == 400
+        assert (
+            "无法读取提交的表单（内容为空、分块传输或格式不对），未做任何修改。请刷新页面后重新提交。"
+            in _text(response)
+        )
+    empty = client.generic("POST", url, b"", content_type="application/x-www-form-urlencoded")
+    assert empty.status_code == 400
+    company = ClientCompany.objects.get(pk=tenant.company.pk)
+    assert (company.profile, company.version) == (tenant.company.profile, tenant.company.version)
+    assert AuditEvent.objects.count() == events
+    saved = client.post(url, data)  # the same form, readable, is saved
+    assert saved.status_code == 302
+    assert ClientCompany.objects.get(pk=tenant.company.pk).profile["company"]["staff_total"] == 30

@@ -10,13 +10,15 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import redis
 
+from licensedesk.web.documents import heartbeat
 from licensedesk.web.documents.models import GeneratedDocument, GenerationJob, JobStatus
-from licensedesk.web.documents.services import generation_job_request
+from licensedesk.web.documents.services import generation_job_request, generation_jobs_sweep_interrupted
 
 from .conftest import make_ready
 
@@ -78,6 +80,41 @@ def test_a_job_runs_on_a_celery_worker_from_redis(tenant: Any, worker: str) -> N
     job = _wait_finished(job)
     assert (job.status, job.done_count, job.error_code) == (JobStatus.DONE, 10, "")
     assert GeneratedDocument.objects.filter(job=job, current=True).count() == 10
+    # the worker beat for the job while it ran, and holds nothing once it is done
+    assert job.started_at is not None and job.heartbeat_at is not None
+    assert job.started_at <= job.heartbeat_at <= job.finished_at
+    assert heartbeat.held() == []
+
+
+def test_a_job_waiting_in_the_broker_is_not_taken_for_lost_until_the_allowance_runs_out(
+    tenant: Any, settings: Any
+) -> None:
+    """No worker takes the queue: the job stays queued, never beaten. That is a Celery job waiting
+    for a free worker, not a dead process — until ``JOB_QUEUE_ALLOWANCE_SECONDS`` more have passed."""
+    from licensedesk.web.celery import app
+
+    queue = f"licensedesk-test-{uuid.uuid4().hex}"
+    saved = {key: app.conf.get(key) for key in ("broker_url", "task_default_queue")}
+    settings.CELERY_BROKER_URL = REDIS_URL
+    app.conf.update(broker_url=REDIS_URL, task_default_queue=queue)
+    try:
+        job = generation_job_request(case=tenant.case, actor=tenant.consultant)
+    finally:
+        app.conf.update(saved)
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+    job.refresh_from_db()
+    assert (job.backend, job.status, job.heartbeat_at) == ("celery", JobStatus.QUEUED, None)
+    timeout, allowance = timedelta(seconds=30), timedelta(seconds=900)
+    assert (
+        generation_jobs_sweep_interrupted(now=job.created_at + timeout + allowance - timedelta(seconds=1))
+        == 0
+    )
+    assert (
+        generation_jobs_sweep_interrupted(now=job.created_at + timeout + allowance + timedelta(seconds=1))
+        == 1
+    )
+    job.refresh_from_db()
+    assert job.status == JobStatus.INTERRUPTED
 
 
 def test_a_failing_job_on_celery_names_the_missing_fields(tenant: Any, worker: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from licensedesk.core.documents.definitions import load_definitions
 from licensedesk.core.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.services import case_run_check
+from licensedesk.web.documents import heartbeat, services
 from licensedesk.web.documents.models import (
     CaseDocumentData,
     GeneratedDocument,
@@ -27,12 +29,15 @@ from licensedesk.web.documents.models import (
 )
 from licensedesk.web.documents.services import (
     case_document_data_save,
+    generation_job_mark_interrupted,
     generation_job_request,
     generation_job_run,
+    generation_jobs_sweep_interrupted,
 )
 from licensedesk.web.materials.models import CaseMaterial
 from licensedesk.web.materials.services import IncomingFile, material_upload, version_accept
 
+from .. import factories as f
 from ..materials.conftest import samplefiles
 from .conftest import example_case_data, generate_now, make_ready
 
@@ -288,3 +293,160 @@ def test_a_bundle_is_built_from_the_whole_set(tenant: Any) -> None:
             case=tenant.case, actor=tenant.consultant, only=["application_form"], bundle=True
         )
     assert caught.value.message_zh == "提交材料包须包含全部申请文件。"
+
+
+# -- jobs whose process stopped ----------------------------------------------------------------------------
+
+INTERRUPTED_ZH = "文件生成中断（处理进程已停止），请重新生成"
+INTERRUPTED_EN = "Document generation was interrupted (its process stopped); please generate again."
+TIMEOUT = timedelta(seconds=30)  # JOB_HEARTBEAT_TIMEOUT_SECONDS' default
+
+
+def _running(job: GenerationJob, *, done: int = 0) -> GenerationJob:
+    """The job as a worker leaves it while it renders: claimed (running), ``done`` steps finished, and
+    beaten once, now, by the real heartbeat."""
+    GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=heartbeat.now())
+    assert heartbeat.beat([job.pk]) == 1
+    GenerationJob.objects.filter(pk=job.pk).update(done_count=done)
+    job.refresh_from_db()
+    return job
+
+
+def test_a_job_with_a_fresh_heartbeat_is_not_marked_and_a_silent_one_is(tenant: Any) -> None:
+    job = _running(generation_job_request(case=tenant.case, actor=tenant.consultant), done=3)
+    beat = job.heartbeat_at
+    assert beat is not None
+    assert not generation_job_mark_interrupted(job=job, now=beat + TIMEOUT - timedelta(seconds=1))
+    assert generation_jobs_sweep_interrupted(now=beat + TIMEOUT - timedelta(seconds=1)) == 0
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING
+    assert "documents.generation_interrupted" not in _actions(tenant.case)
+
+    assert generation_job_mark_interrupted(job=job, now=beat + TIMEOUT + timedelta(seconds=1))
+    assert (job.status, job.error_code) == (JobStatus.INTERRUPTED, "documents.job_interrupted")
+    assert (job.error_message_zh, job.error_message) == (INTERRUPTED_ZH, INTERRUPTED_EN)
+    assert job.finished_at == beat + TIMEOUT + timedelta(seconds=1)
+    event = AuditEvent.objects.get(action="documents.generation_interrupted")
+    assert (event.actor, event.case_id, event.before, event.after) == (
+        None,
+        tenant.case.pk,
+        {"status": "running"},
+        {"status": "interrupted"},
+    )
+    assert event.data == {
+        "job": job.pk,
+        "code": "documents.job_interrupted",
+        "backend": "thread",
+        "done": 3,
+        "total": 10,
+        "last_heartbeat": beat.isoformat(),
+    }
+    # marked once: a second look (the next poll, the sweep) changes nothing and writes no second event
+    assert not generation_job_mark_interrupted(job=job, now=beat + TIMEOUT * 3)
+    assert generation_jobs_sweep_interrupted(now=beat + TIMEOUT * 3) == 0
+    assert AuditEvent.objects.filter(action="documents.generation_interrupted").count() == 1
+    assert heartbeat.beat([job.pk]) == 0  # an interrupted job is never revived by a late beat
+
+
+def test_a_new_request_replaces_a_silent_job_at_once_but_not_a_live_one(tenant: Any) -> None:
+    job = _running(generation_job_request(case=tenant.case, actor=tenant.consultant))
+    with pytest.raises(WorkflowError) as caught:  # beaten just now: it is alive
+        generation_job_request(case=tenant.case, actor=tenant.admin)
+    assert caught.value.code == "documents.job_active"
+    GenerationJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=heartbeat.now() - TIMEOUT - timedelta(seconds=1)
+    )
+    again = generation_job_request(case=tenant.case, actor=tenant.admin)  # no 15-minute wait
+    job.refresh_from_db()
+    assert (job.status, again.status) == (JobStatus.INTERRUPTED, JobStatus.QUEUED)
+    assert _actions(tenant.case)[-3:] == [
+        "documents.generation_requested",
+        "documents.generation_interrupted",
+        "documents.generation_requested",
+    ]
+
+
+def test_the_sweep_marks_exactly_the_jobs_whose_process_is_gone(tenant: Any, other_tenant: Any) -> None:
+    """Running and beaten long ago, running and beaten now, queued on a thread pool and never beaten
+    (its process died before taking it), queued on Celery within and beyond the broker allowance, and a
+    finished job with an old heartbeat; across two agencies. The SQL (sweep) and the Python (panel)
+    rules agree on every one."""
+    at = heartbeat.now()
+    cases = [tenant.case, tenant.case2, other_tenant.case, other_tenant.case2]
+    cases += [f.CaseFactory(company=f.ClientCompanyFactory(agency=t.agency)) for t in (tenant, other_tenant)]
+    actors = [tenant.consultant] * 2 + [other_tenant.consultant] * 2 + [tenant.admin, other_tenant.admin]
+    jobs = [generation_job_request(case=c, actor=a) for c, a in zip(cases, actors, strict=True)]
+    long_ago, allowance = at - TIMEOUT - timedelta(seconds=1), timedelta(seconds=900)
+    rows = {
+        "running, silent": dict(status="running", heartbeat_at=long_ago, created_at=long_ago),
+        "running, beating": dict(status="running", heartbeat_at=at, created_at=long_ago),
+        "queued on a dead pool": dict(status="queued", backend="thread", created_at=long_ago),
+        "queued on celery": dict(status="queued", backend="celery", created_at=long_ago),
+        "queued on celery too long": dict(status="queued", backend="celery", created_at=long_ago - allowance),
+        "done": dict(status="done", heartbeat_at=long_ago, created_at=long_ago),
+    }
+    for job, values in zip(jobs, rows.values(), strict=True):
+        GenerationJob.objects.filter(pk=job.pk).update(**values)
+    read = {name: GenerationJob.objects.get(pk=job.pk) for name, job in zip(rows, jobs, strict=True)}
+    expected = {"running, silent", "queued on a dead pool", "queued on celery too long"}
+    assert {name for name, job in read.items() if heartbeat.is_stale(job, at)} == expected
+    assert generation_jobs_sweep_interrupted(now=at) == 3
+    marked = {
+        name for name, job in read.items() if GenerationJob.objects.get(pk=job.pk).status == "interrupted"
+    }
+    assert marked == expected
+    events = AuditEvent.objects.filter(action="documents.generation_interrupted")
+    assert sorted((e.agency_id, e.before["status"]) for e in events) == sorted(
+        [(tenant.agency.pk, "running"), (other_tenant.agency.pk, "queued"), (tenant.agency.pk, "queued")]
+    )
+    assert generation_jobs_sweep_interrupted(now=at) == 0
+
+
+def test_a_job_marked_interrupted_while_it_still_ran_keeps_nothing(tenant: Any, monkeypatch: Any) -> None:
+    """A process that missed every beat for the whole timeout (stopped by a debugger, a frozen VM) and
+    comes back: the job stays interrupted and nothing it made is stored — a new job may run by then."""
+    case = make_ready(tenant.case, tenant.consultant)
+    job = generation_job_request(case=case, actor=tenant.consultant, only=["application_form"])
+    real = services.render_documents
+
+    def render_then_lose_the_job(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        running = GenerationJob.objects.get(pk=job.pk)
+        assert generation_job_mark_interrupted(job=running, now=running.heartbeat_at + TIMEOUT * 2)
+        return result
+
+    monkeypatch.setattr(services, "render_documents", render_then_lose_the_job)
+    before = _stored(_media())
+    ran = generation_job_run(job_id=job.pk)
+    assert ran is not None and ran.status == JobStatus.INTERRUPTED
+    assert not GeneratedDocument.objects.exists()
+    assert _stored(_media()) == before
+    assert _actions(case)[-2:] == ["documents.generation_requested", "documents.generation_interrupted"]
+
+
+def test_the_periodic_housekeeping_and_serve_start_mark_silent_jobs(tenant: Any) -> None:
+    from django.core.management import call_command
+
+    from licensedesk.web.housekeeping import housekeeping_run
+
+    first = _running(generation_job_request(case=tenant.case, actor=tenant.consultant))
+    _running(generation_job_request(case=tenant.case2, actor=tenant.consultant))
+    assert first.heartbeat_at is not None
+    report = housekeeping_run(now=first.heartbeat_at + TIMEOUT - timedelta(seconds=1))
+    assert report.tasks["housekeeping.interrupted_generation_jobs"] == 0 and not report.errors
+    report = housekeeping_run(now=first.heartbeat_at + TIMEOUT + timedelta(seconds=1))
+    assert report.tasks["housekeeping.interrupted_generation_jobs"] == 2
+    assert set(GenerationJob.objects.values_list("status", flat=True)) == {JobStatus.INTERRUPTED}
+    assert AuditEvent.objects.filter(action="documents.generation_interrupted").count() == 2
+
+    # the housekeeping command: what `licensedesk serve` runs before it starts gunicorn (and cron runs),
+    # here for a job whose process died with the last server
+    third = generation_job_request(case=tenant.case, actor=tenant.consultant)
+    GenerationJob.objects.filter(pk=third.pk).update(
+        status="running", heartbeat_at=heartbeat.now() - TIMEOUT - timedelta(seconds=1)
+    )
+    out = io.StringIO()
+    call_command("housekeeping", stdout=out)
+    third.refresh_from_db()
+    assert third.status == JobStatus.INTERRUPTED
+    assert "housekeeping.interrupted_generation_jobs: 1" in out.getvalue()

@@ -4,6 +4,7 @@ admins, and deactivated back to the shipped template."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,10 @@ from pypdf import PdfReader
 from licensedesk.core.documents.render import shipped_template
 from licensedesk.core.errors import InvalidInput, PermissionDenied
 from licensedesk.web.audit.models import AuditEvent
-from licensedesk.web.documents.models import AgencyTemplate, GeneratedDocument
+from licensedesk.web.documents.models import AgencyTemplate, GeneratedDocument, JobStatus
 from licensedesk.web.documents.selectors import agency_template_rows
 from licensedesk.web.documents.services import agency_template_deactivate, agency_template_upload
+from licensedesk.web.materials import storage
 from licensedesk.web.materials.services import IncomingFile
 
 from ..materials.conftest import samplefiles
@@ -141,6 +143,80 @@ def test_an_unknown_field_of_a_known_name_and_an_unknown_filter_are_refused(tena
     assert caught.value.code == "documents.template_invalid"
     assert caught.value.message_zh == "书面申请-本所版.docx：未知的过滤器 shout"
     assert not AgencyTemplate.objects.exists()
+
+
+def _payload(marker: Path) -> str:
+    """Runs ``touch marker`` on the server when rendered by a plain Jinja environment."""
+    return (
+        "{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == '_wrap_close' %}"
+        f"{{{{ c.__init__.__globals__['popen']('touch {marker}').read() }}}}{{% endif %}}{{% endfor %}}"
+    )
+
+
+def test_a_code_execution_payload_is_refused_naming_it_and_nothing_is_stored(
+    tenant: Any, media: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        _upload(tenant, _payload(tmp_path / "pwned"))
+    assert caught.value.code == "documents.template_invalid"
+    assert caught.value.details["reason"] == "documents.template_forbidden"
+    assert caught.value.message.startswith("书面申请-本所版.docx: not allowed in a document template: line ")
+    assert "calling ''.__class__.__mro__[1].__subclasses__(…)" in caught.value.message
+    assert caught.value.message_zh.startswith("书面申请-本所版.docx：文件模板中不允许使用：第 ")
+    assert not AgencyTemplate.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="documents.template").exists()
+    assert _files(media) == []
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_payload_uploaded_through_the_page_is_refused_with_the_message(tenant: Any, media: Path) -> None:
+    response = _client(tenant.admin).post(
+        reverse("documents:template_upload"),
+        {
+            "document_id": DOC,
+            "file": SimpleUploadedFile("恶意.docx", template_bytes("{{ cycler.__init__.__globals__ }}")),
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "恶意.docx：文件模板中不允许使用：第 " in body
+    assert "内部名称 cycler.__init__.__globals__（以 _ 开头）" in body
+    assert not AgencyTemplate.objects.exists()
+    assert _files(media) == []
+
+
+def test_a_stored_template_that_no_longer_passes_the_check_is_not_rendered(
+    tenant: Any, media: Path, tmp_path: Path
+) -> None:
+    """A row that never went through the upload check (or passed an older, weaker one): the job fails
+    naming the file and the reason, runs nothing of it and stores no document."""
+    marker = tmp_path / "pwned"
+    data = template_bytes(_payload(marker))
+    sha = hashlib.sha256(data).hexdigest()
+    name, _ = storage.store(io.BytesIO(data), sha256=sha, size=len(data))
+    AgencyTemplate.objects.create(
+        agency=tenant.agency, license_id="icp-b25", document_id=DOC, storage_name=name, sha256=sha,
+        size=len(data), original_name="旧模板.docx", uploaded_by=tenant.admin,
+    )  # fmt: skip
+    case = make_ready(tenant.case, tenant.consultant)
+    job = generate_now(case, tenant.consultant)
+    assert (job.status, job.error_code) == (JobStatus.FAILED, "documents.agency_template_refused")
+    assert job.error_message.startswith(
+        "The agency's template 旧模板.docx for Written application signed by the legal representative "
+        "does not pass the template check and "
+        "was not used; upload a corrected version or deactivate it to use the shipped template. "
+        "旧模板.docx: not allowed in a document template: line "
+    )
+    assert job.error_message_zh.startswith(
+        "本机构的模板 旧模板.docx（书面申请（法定代表人签署））未通过模板检查，未被使用；"
+        "请上传修正后的版本，或停用该模板以改用系统模板。旧模板.docx：文件模板中不允许使用：第 "
+    )
+    assert not GeneratedDocument.objects.filter(case=case).exists()
+    failed = AuditEvent.objects.get(action="documents.generation_failed", object_id=str(job.pk))
+    assert failed.data["code"] == "documents.agency_template_refused"
+    assert not marker.exists()
+    page = _client(tenant.consultant).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "本机构的模板 旧模板.docx（书面申请（法定代表人签署））未通过模板检查" in page
 
 
 def test_a_file_that_is_not_a_docx_is_refused(tenant: Any, media: Path) -> None:

@@ -5,6 +5,7 @@ name), the client's documents to sign in the portal, and query counts."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from licensedesk.core.documents.bundle import verify_bundle
 from licensedesk.web.audit.models import AuditEvent
@@ -260,3 +262,81 @@ def test_portal_case_page_query_count_does_not_grow_with_documents(
     with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().count('data-testid="client-upload-signed"') == 5
+
+
+# -- a job whose process stopped -----------------------------------------------------------------------------
+
+INTERRUPTED_ZH = "文件生成中断（处理进程已停止），请重新生成"
+INTERRUPTED_EN = "Document generation was interrupted (its process stopped); please generate again."
+POLLING = 'hx-trigger="every 1s"'
+
+
+def _silent_since(job: GenerationJob, seconds: float) -> None:
+    """The job as a killed worker left it: running, 4 of 10 done, its last heartbeat ``seconds`` ago."""
+    beat = timezone.now() - timedelta(seconds=seconds)
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status="running", done_count=4, started_at=beat, heartbeat_at=beat
+    )
+
+
+def test_the_panel_stops_polling_a_silent_job_and_offers_to_generate_again(tenant: Any) -> None:
+    client = _client(tenant.consultant)
+    url = reverse("documents:panel", kwargs={"case_id": tenant.case.pk})
+    client.post(reverse("documents:generate", kwargs={"case_id": tenant.case.pk}), HTTP_HX_REQUEST="true")
+    job = GenerationJob.objects.get()
+    _silent_since(job, 25)  # beaten 25 s ago: still within the 30 s timeout, still polled
+    alive = client.get(url, HTTP_HX_REQUEST="true")
+    assert POLLING in alive.content.decode() and "正在生成：已完成 4 / 10" in _text(alive)
+    _silent_since(job, 31)
+    stopped = client.get(url, HTTP_HX_REQUEST="true")
+    html, text = stopped.content.decode(), _text(stopped)
+    assert stopped.status_code == 200 and POLLING not in html and "data-running" not in html
+    assert INTERRUPTED_ZH in text and "中断时已完成 4 / 10，均未保存。" in text
+    assert re.search(r'<button type="submit"[^>]*data-testid="documents-generate-all"', html)
+    assert ' disabled data-testid="documents-generate-all"' not in html
+    assert 'data-testid="documents-generate-again">重新生成</button>' in html
+    assert "documents.job_interrupted" not in html  # no internal code on the page
+    job.refresh_from_db()
+    assert job.status == "interrupted"
+    assert AuditEvent.objects.filter(action="documents.generation_interrupted", actor=None).count() == 1
+    client.cookies["django_language"] = "en"
+    english = client.get(url, HTTP_HX_REQUEST="true")
+    assert INTERRUPTED_EN in _text(
+        english
+    ) and "4 of 10 were done when it stopped; nothing of it was kept." in _text(english)
+    client.cookies["django_language"] = "zh-hans"
+    again = client.post(
+        reverse("documents:generate", kwargs={"case_id": tenant.case.pk}), HTTP_HX_REQUEST="true"
+    )  # at once: no waiting for the old job
+    assert again.status_code == 200 and POLLING in again.content.decode()
+    assert "排队中：即将开始生成。" in _text(again)
+    assert GenerationJob.objects.filter(status="queued").count() == 1
+
+
+def test_the_case_page_shows_the_interruption_too(tenant: Any) -> None:
+    client = _client(tenant.consultant)
+    client.post(reverse("documents:generate", kwargs={"case_id": tenant.case.pk}), HTTP_HX_REQUEST="true")
+    _silent_since(GenerationJob.objects.get(), 31)
+    page = client.get(reverse("cases:detail", kwargs={"pk": tenant.case.pk}))
+    assert INTERRUPTED_ZH in _text(page) and POLLING not in page.content.decode()
+
+
+def test_only_staff_of_the_agency_can_have_a_silent_job_marked(tenant: Any, other_tenant: Any) -> None:
+    _client(tenant.consultant).post(reverse("documents:generate", kwargs={"case_id": tenant.case.pk}))
+    job = GenerationJob.objects.get()
+    _silent_since(job, 31)
+    url = reverse("documents:panel", kwargs={"case_id": tenant.case.pk})
+    assert _client(tenant.client).get(url).status_code == 403
+    assert _client(other_tenant.consultant).get(url).status_code == 404
+    job.refresh_from_db()
+    assert job.status == "running"
+    assert not AuditEvent.objects.filter(action="documents.generation_interrupted").exists()
+
+
+def test_polling_a_live_job_costs_no_extra_query(tenant: Any, django_assert_num_queries: Any) -> None:
+    client = _client(tenant.consultant)
+    client.post(reverse("documents:generate", kwargs={"case_id": tenant.case.pk}))
+    _silent_since(GenerationJob.objects.get(), 1)
+    with django_assert_num_queries(7):  # as for an idle panel: the heartbeat is judged on the job read
+        response = client.get(reverse("documents:panel", kwargs={"case_id": tenant.case.pk}))
+    assert POLLING in response.content.decode()

@@ -43,21 +43,17 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     if environ.get("QUERY_STRING") == "read-first":  # as a middleware reading request.body would
         assert request.body
     try:
-        parsed = uploads.parse_upload(request, limits=upload_limits())
+        with uploads.parse_upload(request, limits=upload_limits()) as parsed:
+            files = parsed.files.getlist("files")
+            answer = {
+                "reader": READERS[-1],
+                "fields": {key: parsed.post.getlist(key) for key in parsed.post},
+                "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files],
+            }
+        status = "200 OK"
     except Exception as exc:  # the test reads the kind of failure
         answer = {"error": type(exc).__name__, "reader": READERS[-1] if READERS else None}
         status = "400 Bad Request"
-    else:
-        files = parsed.files.getlist("files")
-        answer = {
-            "reader": READERS[-1],
-            "fields": {key: parsed.post.getlist(key) for key in parsed.post},
-            "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in files],
-            "oversized": parsed.oversized,
-        }
-        for file in files:
-            file.close()
-        status = "200 OK"
     body = json.dumps(answer).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

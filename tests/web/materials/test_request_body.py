@@ -2,7 +2,8 @@
 gunicorn (gthread, as ``make run`` serves): the bytes and hashes are right, the connection stays usable
 for the next request (kept alive, pipelined), a body refused half way is drained by gunicorn rather
 than read as a request, a client gone mid-body leaves no temporary file, and a chunked body takes the
-standard ``wsgi.input`` route."""
+standard ``wsgi.input`` route. A worker killed mid-upload leaves its request's folder, which the
+housekeeping sweep removes once old while the folder of a live upload stays."""
 
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest
+from django.utils import timezone
+
+from licensedesk.web.housekeeping import sweep_upload_temp
 
 HERE = Path(__file__).resolve().parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -36,10 +41,11 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, port: int, var: Path, tls: bool = False) -> None:
+    def __init__(self, port: int, var: Path, tls: bool = False, pid: int = 0) -> None:
         self.port = port
         self.temp = var / "tmp"
         self.tls = tls
+        self.pid = pid  # gunicorn's master
 
     def connect(self) -> socket.socket:
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
@@ -82,7 +88,7 @@ def _serve(var: Path, *extra: str, tls: bool = False) -> Iterator[Server]:
         env=env,
         start_new_session=True,
     )
-    running = Server(port, var, tls)
+    running = Server(port, var, tls, process.pid)
     try:
         for _ in range(150):
             try:
@@ -184,7 +190,6 @@ def test_the_body_is_read_from_gunicorns_socket_with_the_right_bytes(server: Ser
             {"name": "扫描件.pdf", "size": len(scan), "sha256": hashlib.sha256(scan).hexdigest()},
             {"name": "b.pdf", "size": 8, "sha256": hashlib.sha256(b"%PDF-1.7").hexdigest()},
         ],
-        "oversized": [],
     }
 
 
@@ -314,4 +319,80 @@ def test_a_chunked_body_is_left_to_gunicorns_own_reader(server: Server) -> None:
         sock.sendall(head + chunks + b"0\r\n\r\n")
         [(status, answer)] = _responses(sock.makefile("rb"), 1)
     assert status == 200
-    assert json.loads(answer) == {"reader": "StreamReader", "fields": {}, "files": [], "oversized": []}
+    assert json.loads(answer) == {"reader": "StreamReader", "fields": {}, "files": []}
+
+
+# -- a worker killed mid-upload ------------------------------------------------------------------------
+
+
+def _children(master: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master:  # field 4: the parent's pid
+            found.append(int(entry.name))
+    return found
+
+
+def _wait_for(what: str, done: Callable[[], object]) -> None:
+    deadline = time.monotonic() + 30
+    while not done():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+def _bytes_under(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def killable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with _serve(tmp_path_factory.mktemp("gunicorn-kill-var")) as running:
+        yield running
+
+
+def test_a_worker_killed_mid_upload_leaves_a_folder_the_sweep_removes_and_a_live_upload_keeps_its_own(
+    killable: Server, settings: Any
+) -> None:
+    server = killable
+    boundary, body = _multipart([("files", "a.pdf", os.urandom(6 * MB))])
+    with server.connect() as victim:
+        victim.sendall(_post(boundary, body[: 3 * MB], length=len(body)))
+        _wait_for("the upload's temporary file", lambda: _bytes_under(server.temp) >= 2 * MB)
+        [worker] = _children(server.pid)
+        os.kill(worker, signal.SIGKILL)
+        _wait_for("the worker's end", lambda: worker not in _children(server.pid))
+    [left] = list(server.temp.iterdir())  # SIGKILL runs no cleanup: the request's folder stays
+    assert left.name.startswith("upload-") and _bytes_under(left) >= 2 * MB
+
+    _wait_for("a new worker", lambda: len(_children(server.pid)) == 1)
+    live_boundary, live_body = _multipart([("files", "b.pdf", os.urandom(4 * MB))])
+    with server.connect() as live:
+        live.sendall(_post(live_boundary, live_body[: 2 * MB], length=len(live_body)))
+        _wait_for("the live upload's folder", lambda: len(list(server.temp.iterdir())) == 2)
+        [fresh] = [p for p in server.temp.iterdir() if p != left]
+        _wait_for("the live upload's bytes", lambda: _bytes_under(fresh) >= MB)
+        # the worker was killed ten minutes before the live upload began
+        for path in [left, *left.rglob("*")]:
+            stat = path.stat()
+            os.utime(path, (stat.st_atime - 600, stat.st_mtime - 600))
+
+        settings.FILE_UPLOAD_TEMP_DIR = server.temp
+        max_age = timedelta(hours=settings.HOUSEKEEPING_TEMP_MAX_AGE_HOURS)
+        removed, size = sweep_upload_temp(
+            now=timezone.now() + max_age - timedelta(minutes=5), max_age=max_age
+        )
+
+        assert removed == [left.name] and size >= 2 * MB
+        assert not left.exists()
+        assert fresh.exists() and _bytes_under(fresh) >= MB  # the live upload's file is not touched
+        live.sendall(live_body[2 * MB :])
+        [(status, answer)] = _responses(live.makefile("rb"), 1)
+    assert status == 200 and json.loads(answer)["files"][0]["size"] == 4 * MB
+    assert not list(server.temp.iterdir())  # the live request removed its own folder

@@ -20,7 +20,7 @@ from django.test.client import ClientHandler
 from django.urls import reverse
 
 from licensedesk.web.audit.models import AuditEvent
-from licensedesk.web.materials import services
+from licensedesk.web.materials import services, uploads
 from licensedesk.web.materials.models import MaterialFile, MaterialVersion
 
 from .conftest import material, pdf, samplefiles, stored_files
@@ -163,7 +163,9 @@ def test_zip_bomb_office_file_through_the_view(checked: Any, media: Path) -> Non
     _nothing_stored(media)
 
 
-def test_oversized_file_is_dropped_while_it_arrives(checked: Any, media: Path, settings: Any) -> None:
+def test_a_file_over_the_limit_of_its_kind_is_refused_as_it_arrives(
+    checked: Any, media: Path, settings: Any
+) -> None:
     settings.MATERIAL_UPLOAD_MAX_BYTES = dict.fromkeys(
         ("pdf", "jpeg", "png", "docx", "xlsx", "ofd"), 64 * 1024
     )
@@ -172,10 +174,10 @@ def test_oversized_file_is_dropped_while_it_arrives(checked: Any, media: Path, s
     response = _post_files(
         _client(checked.client),
         _upload_url(item),
-        [("大文件.pdf", data), ("好.pdf", samplefiles.pdf_bytes())],
+        [("好.pdf", samplefiles.pdf_bytes()), ("大文件.pdf", data)],
     )
     assert response.status_code == 400
-    assert "文件“大文件.pdf”超过 0.1 MB，超出文件大小上限。" in response.content.decode()
+    assert "文件“大文件.pdf”超过 PDF 文件的大小上限 0.1 MB。" in response.content.decode()
     _nothing_stored(media)  # the good file of the same request is not kept either
 
 
@@ -187,20 +189,156 @@ def test_upload_without_a_file(checked: Any, media: Path) -> None:
     _nothing_stored(media)
 
 
-def test_csrf_is_checked_after_the_body_is_parsed(checked: Any, media: Path) -> None:
+class _RecordingInput(io.RawIOBase):
+    """A request body that counts the bytes read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        out = self._data.read(-1 if size is None else size)
+        self.read_bytes += len(out)
+        return out
+
+    def readline(self, size: int | None = -1) -> bytes:  # WSGI input API; the parser does not use it
+        return self.read(size)
+
+
+def _raw_post(
+    client: Client, url: str, body: bytes, content_type: str, *, csrf: bool = False, **extra: str
+) -> tuple[Any, _RecordingInput]:
+    """POST through the whole stack (middleware included) with a body that records what was read;
+    ``csrf``: enforce CSRF as a browser request (the test client skips it by default)."""
+    source = _RecordingInput(body)
+    environ = {
+        **client._base_environ(),
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": url,
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": source,
+        **extra,
+    }
+    return ClientHandler(enforce_csrf_checks=csrf)(environ), source
+
+
+def _csrf_token(client: Client, case: Any) -> str:
+    """The token of a page the client loaded (which also sets the CSRF cookie)."""
+    page = client.get(reverse("materials:requests", kwargs={"case_id": case.pk}))
+    return str(page.context["csrf_token"])
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("", "CSRF token missing."),
+        ("a" * 64, "CSRF token from the 'X-Csrftoken' HTTP header incorrect."),
+    ],
+    ids=["no header", "wrong header"],
+)
+def test_csrf_is_checked_before_the_body_is_read(
+    checked: Any, media: Path, header: str, reason: str, caplog: Any
+) -> None:
+    item = material(checked.case, "business_license")
+    client = _client(checked.client)
+    _csrf_token(client, checked.case)
+    body, content_type = multipart([("营业执照.pdf", samplefiles.pdf_bytes())])
+    extra = {"HTTP_X_CSRFTOKEN": header} if header else {}
+    with caplog.at_level("WARNING", logger="django.security.csrf"):
+        response, source = _raw_post(client, _upload_url(item), body, content_type, csrf=True, **extra)
+    assert response.status_code == 403
+    assert "CSRF验证失败" in response.content.decode()  # Django's CSRF failure page, in the page language
+    assert [r.getMessage().split(" (", 1)[1].split("):")[0] for r in caplog.records] == [reason]
+    # with the header nothing of the body is read; without it (a form without JavaScript) only the
+    # first field's prefix, where the token should have been, and no file part is begun
+    assert source.read_bytes == (0 if header else min(len(body), uploads.CSRF_PREFIX_BYTES))
+    _nothing_stored(media)
+
+
+def test_the_right_csrf_header_uploads(checked: Any, media: Path) -> None:
+    item = material(checked.case, "business_license")
+    client = _client(checked.client)
+    token = _csrf_token(client, checked.case)
+    body, content_type = multipart([("营业执照.pdf", samplefiles.pdf_bytes())])
+    response, source = _raw_post(
+        client, _upload_url(item), body, content_type, csrf=True, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 302 and source.read_bytes == len(body)
+    assert MaterialFile.objects.get().original_name == "营业执照.pdf"
+
+
+def test_csrf_from_the_first_field_without_javascript(checked: Any, media: Path) -> None:
+    """The form's own token (``{% csrf_token %}`` first), no header: checked before any file part."""
     item = material(checked.case, "business_license")
     client = _client(checked.client, enforce_csrf_checks=True)
     response = _post_files(client, _upload_url(item), [("营业执照.pdf", samplefiles.pdf_bytes())])
     assert response.status_code == 403
     _nothing_stored(media)
-    page = client.get(reverse("materials:requests", kwargs={"case_id": checked.case.pk}))
-    token = page.context["csrf_token"]
+    token = _csrf_token(client, checked.case)
     body, content_type = multipart(
-        [("营业执照.pdf", samplefiles.pdf_bytes())], {"csrfmiddlewaretoken": str(token)}
+        [("营业执照.pdf", samplefiles.pdf_bytes())], {"csrfmiddlewaretoken": token}
     )
     response = client.post(_upload_url(item), data=body, content_type=content_type)
     assert response.status_code == 302
     assert MaterialFile.objects.get().original_name == "营业执照.pdf"
+
+
+def test_the_upload_forms_send_the_token_first_and_htmx_sends_the_header(checked: Any) -> None:
+    client = _client(checked.client)
+    page = client.get(reverse("materials:requests", kwargs={"case_id": checked.case.pk})).content.decode()
+    assert '"X-CSRFToken":' in page  # base.html: every htmx request carries the header
+    form = page[page.index('hx-post="' + _upload_url(material(checked.case, "business_license"))) :]
+    assert form.index('name="csrfmiddlewaretoken"') < form.index('name="next"') < form.index('name="files"')
+
+
+def test_refusals_before_the_body_is_read(checked: Any, other_tenant: Any, media: Path) -> None:
+    """Signed out, another agency's material, another client company's material, a client replacing
+    an accepted material: each is refused without reading a byte of the body."""
+    item = material(checked.case, "business_license")
+    accepted = material(checked.case, "credit_proof")
+    services.version_accept(
+        version=services.material_upload(material=accepted, actor=checked.consultant, files=[pdf()]),
+        actor=checked.consultant,
+    )
+    MaterialFile.objects.all().delete()  # so that "nothing stored" below is about these requests only
+    body, content_type = multipart([("营业执照.pdf", samplefiles.pdf_bytes())])
+    cases = [
+        (Client(), item, 302, ""),
+        (_client(other_tenant.consultant), item, 404, ""),
+        (_client(checked.client2), item, 404, ""),
+        (_client(checked.client), accepted, 400, "已审核通过；如需更换，请联系您的顾问。"),
+    ]
+    for client, target, status, message in cases:
+        response, source = _raw_post(client, _upload_url(target), body, content_type)
+        assert (response.status_code, source.read_bytes) == (status, 0)
+        assert message in response.content.decode()
+    assert stored_files(Path(django_settings.FILE_UPLOAD_TEMP_DIR)) == []
+
+
+def test_25000_one_byte_files_are_refused_at_the_21st(checked: Any, media: Path) -> None:
+    item = material(checked.case, "business_license")
+    body, content_type = multipart([(f"{i}.pdf", b"x") for i in range(25_000)])
+    response, source = _raw_post(_client(checked.client), _upload_url(item), body, content_type)
+    assert response.status_code == 400
+    assert "一次最多上传 20 个文件。" in response.content.decode()
+    assert source.read_bytes <= uploads.CHUNK_SIZE < len(body)
+    _nothing_stored(media)
+
+
+def test_a_content_length_over_the_request_cap_is_refused_unread(
+    checked: Any, media: Path, settings: Any
+) -> None:
+    settings.MATERIAL_UPLOAD_MAX_REQUEST_BYTES = 1024 * 1024
+    item = material(checked.case, "business_license")
+    body, content_type = multipart([("大.pdf", samplefiles.pdf_bytes(filler=2 * 1024 * 1024))])
+    response, source = _raw_post(_client(checked.client), _upload_url(item), body, content_type)
+    assert (response.status_code, source.read_bytes) == (413, 0)
+    assert "本次上传超过单次上传上限 1.0 MB，请分几次上传。" in response.content.decode()
+    _nothing_stored(media)
 
 
 def test_client_upload_redirects_back_and_chinese_names_are_kept(checked: Any, media: Path) -> None:

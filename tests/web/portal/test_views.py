@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from html import unescape
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -417,8 +418,66 @@ def test_a_uscc_of_another_client_is_refused_at_the_field(tenant: Any) -> None:
     post = {**_section_post(tenant.company, **{"company.uscc": taken}), "action": "submit"}
     response = _client(tenant.client).post(url, post)
     assert response.status_code == 400
-    assert f'data-testid="error-company.uscc">本机构已有统一社会信用代码为 {taken} 的客户企业。<' in _text(
-        response
-    )
-    assert tenant.company2.name not in _text(response)  # which client has it is not said
+    # a client is not told that another client of the agency holds the code, nor which one
+    neutral = "该统一社会信用代码无法用于此公司，请核对或联系您的顾问。"
+    assert f'data-testid="error-company.uscc">{neutral}<' in _text(response)
+    assert "本机构已有" not in _text(response) and tenant.company2.name not in _text(response)
     assert ClientCompany.objects.get(pk=tenant.company.pk).uscc == tenant.company.uscc
+    assert ProfileDraft.objects.get(company=tenant.company).data["uscc"] == taken  # what was typed is kept
+    # the conflict is put on the case timeline for the consultant to resolve
+    flag = AuditEvent.objects.get(action="company.uscc_conflict")
+    assert (flag.case_id, flag.actor_id, flag.data) == (tenant.case.pk, tenant.client.pk, {"uscc": taken})
+    page = _client(tenant.consultant).get(reverse("cases:detail", args=[tenant.case.pk]))
+    assert f"客户填写的统一社会信用代码 {taken} 已属于本机构另一客户企业，未能保存。请与客户核对。" in _text(
+        page
+    )
+
+
+def test_a_client_may_submit_a_uscc_only_another_agency_holds(tenant: Any, other_tenant: Any) -> None:
+    url = reverse("portal:profile_section", args=["company"])
+    post = {
+        **_section_post(tenant.company, **{"company.uscc": other_tenant.company.uscc}),
+        "action": "submit",
+    }
+    response = _client(tenant.client).post(url, post)
+    assert response.status_code == 302
+    assert ClientCompany.objects.get(pk=tenant.company.pk).uscc == other_tenant.company.uscc
+    assert not AuditEvent.objects.filter(action="company.uscc_conflict").exists()
+
+
+# -- a body Django could not read is refused, not saved as an empty form --------------------------------
+
+UNREADABLE_ZH = "无法读取提交的表单（内容为空、分块传输或格式不对），未做任何修改。请刷新页面后重新提交。"
+
+
+def _saved_state(company: ClientCompany) -> tuple[Any, ...]:
+    company = ClientCompany.objects.get(pk=company.pk)
+    drafts = sorted((d.section, d.data, d.updated_at) for d in ProfileDraft.objects.filter(company=company))
+    return company.profile, company.version, drafts, AuditEvent.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("body", "environ"),
+    [
+        # chunked: the body is there, but without Content-Length Django reads none of it
+        ("form", {"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""}),
+        ("", {"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": ""}),
+        ("form-as-text", {}),  # a form's bytes, declared as text/plain
+        ("", {}),  # an empty form: the section's marker input is missing
+    ],
+    ids=["chunked", "chunked-empty", "wrong-content-type", "empty-form"],
+)
+def test_an_unreadable_profile_post_is_refused_and_changes_nothing(
+    tenant: Any, body: str, environ: dict[str, str]
+) -> None:
+    url = reverse("portal:profile_section", args=["company"])
+    client = _client(tenant.client)
+    client.post(url, _section_post(tenant.company, **{"company.staff_total": "31"}))  # a draft to keep
+    before = _saved_state(tenant.company)
+    assert before[2] and before[2][0][1]["staff_total"] == 31
+    payload = urlencode({**_section_post(tenant.company), "action": "submit"}) if body else ""
+    content_type = "text/plain" if body == "form-as-text" else "application/x-www-form-urlencoded"
+    response = client.generic("POST", url, payload.encode(), content_type=content_type, **environ)
+    assert response.status_code == 400
+    assert UNREADABLE_ZH in _text(response)
+    assert _saved_state(tenant.company) == before

@@ -21,6 +21,7 @@ from functools import cache, wraps
 from typing import Any
 
 from jinja2 import ChainableUndefined, Environment, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from pydantic import BaseModel
 
 from licensedesk.core.documents import typography
@@ -114,14 +115,14 @@ class _RecordingUndefined(ChainableUndefined):
     __getitem__ = __getattr__
 
 
-def _passes_absent(fn: Callable[[Any], str]) -> Callable[[Any], Any]:
+def _passes_absent(fn: Callable[..., str]) -> Callable[..., Any]:
     """A filter applied to an absent value returns it unchanged, so printing it still names the path."""
 
     @wraps(fn)
-    def wrapper(value: Any) -> Any:
+    def wrapper(value: Any, *args: Any) -> Any:
         if isinstance(value, Undefined | _Missing):
             return value
-        return fn(value)
+        return fn(value, *args)
 
     return wrapper
 
@@ -139,10 +140,30 @@ FILTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-class _CompilingOnceEnvironment(Environment):
-    """docxtpl compiles the template's XML with ``from_string`` on every render; the XML of a template
+# Jinja's tests (``is defined``, ``is odd`` …): none of the shipped templates uses one, so none is
+# offered; the template check refuses ``is`` by name.
+TESTS: dict[str, Callable[..., bool]] = {}
+
+# A string or list repeated by ``*`` may grow to this many items, no more (``'x' * 10**9`` is a
+# denial of service, not a document).
+_MAX_REPEAT = 10_000
+
+
+class _DocumentSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox document templates render in.
+
+    Why a sandbox when every agency template is checked first (:mod:`.template_check`): the check is
+    an allow-list over the syntax tree, and the sandbox is the second wall if a template ever reaches
+    rendering without it (a code path that forgets to check, a check with a gap). Beyond Jinja's own
+    sandbox (no ``_``-prefixed or internal attributes, no mutation of lists and dicts) it refuses
+    *loudly*: an unsafe attribute raises :class:`SecurityError` at once instead of becoming an absent
+    value, every call raises (templates never need one: filters are not calls), ``**`` raises and
+    ``*`` / ``%`` may not build huge strings or format strings.
+
+    docxtpl compiles the template's XML with ``from_string`` on every render; the XML of a template
     is the same each time, so the compiled template is kept (a bounded number of them)."""
 
+    intercepted_binops = frozenset({"**", "*", "%"})
     _limit = 256
 
     def __init__(self, **options: Any) -> None:
@@ -160,15 +181,42 @@ class _CompilingOnceEnvironment(Environment):
             self._compiled[source] = template
         return template
 
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        raise SecurityError(
+            f"access to attribute {attribute!r} of a {type(obj).__name__!r} value is not allowed"
+        )
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(obj, "__name__", type(obj).__name__)
+        raise SecurityError(f"calling {name!r} is not allowed in a document template")
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            raise SecurityError("the power operator ** is not allowed in a document template")
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("string formatting with % is not allowed in a document template")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * count > _MAX_REPEAT
+                ):
+                    raise SecurityError("repeating a value this many times is not allowed")
+        return super().call_binop(context, operator, left, right)
+
 
 @cache
 def environment() -> Environment:
-    """The one Jinja environment of document templates: autoescaped (the templates are XML), absent
-    values recorded, only the document filters (and Jinja's own) available."""
-    env = _CompilingOnceEnvironment(
-        autoescape=True, undefined=_RecordingUndefined, keep_trailing_newline=True
-    )
-    env.filters.update({name: _passes_absent(fn) for name, fn in FILTERS.items()})
+    """The one Jinja environment of document templates: sandboxed (:class:`_DocumentSandbox`),
+    autoescaped (the templates are XML), absent values recorded, and nothing but the document filters:
+    no Jinja filters (``attr``, ``format``, ``map`` reach attributes or build strings), no tests, no
+    globals (``range``, ``cycler``, ``joiner``, ``namespace``, ``lipsum``, ``dict``: none of the
+    templates needs one, and the first five are the classic ways out of a template)."""
+    env = _DocumentSandbox(autoescape=True, undefined=_RecordingUndefined, keep_trailing_newline=True)
+    env.filters = {name: _passes_absent(fn) for name, fn in FILTERS.items()}
+    env.tests = dict(TESTS)
+    env.globals = {}
     return env
 
 

@@ -30,7 +30,9 @@ class DocumentDataMissing(InvalidInput):
 
 class TemplateInvalid(InvalidInput):
     """An uploaded DOCX template that cannot be used: not a DOCX, bad Jinja syntax, unknown placeholders
-    or filters. ``details['unknown']`` lists the unknown names so the agency can correct its file."""
+    or filters (``details['unknown']`` lists them so the agency can correct its file), or constructs a
+    document template may not use (``documents.template_forbidden`` / ``documents.template_construct``,
+    ``details['forbidden']`` lists each with its place): a template is code the server runs."""
 
     default_code = "documents.template_invalid"
 

@@ -3,7 +3,9 @@
 Order of work for a set: plan the documents from the checklist, check every document's required
 fields and raise one :class:`DocumentDataMissing` naming all gaps *before* anything is rendered, then
 render. An agency's own template (``templates={doc_id: bytes}``) is checked with
-:func:`~licensedesk.core.documents.template_check.check_template` before use.
+:func:`~licensedesk.core.documents.template_check.check_template` before every use (the check may have
+grown stricter since the template was accepted), and every template, shipped or not, renders in the
+sandboxed environment of :func:`~licensedesk.core.documents.context.environment`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from docxtpl import DocxTemplate
+from jinja2.sandbox import SecurityError
 
 from licensedesk.core.documents.case import CaseData
 from licensedesk.core.documents.context import Recorder, build_context, environment, missing_paths
@@ -27,7 +30,7 @@ from licensedesk.core.documents.definitions import (
     load_definitions,
     plan_documents,
 )
-from licensedesk.core.documents.errors import DocumentDataMissing
+from licensedesk.core.documents.errors import DocumentDataMissing, TemplateInvalid
 from licensedesk.core.documents.packaging import save_docx
 from licensedesk.core.documents.pdf import docx_to_pdf
 from licensedesk.core.documents.template_check import check_template
@@ -77,13 +80,25 @@ def _document_info(definition: DocumentDefinition) -> dict[str, str]:
 
 
 def render_docx(
-    template: bytes, context: Mapping[str, Any], *, when: datetime, title: str
+    template: bytes, context: Mapping[str, Any], *, when: datetime, title: str, name: str = "template"
 ) -> tuple[bytes, Any]:
     """Fill a DOCX template; return its reproducible bytes and the rendered python-docx ``Document``.
-    Absent values the template prints raise :class:`DocumentDataMissing` with their paths."""
+    Absent values the template prints raise :class:`DocumentDataMissing` with their paths.
+
+    A template that tries to leave the sandbox (one that reached here without the template check)
+    raises :class:`TemplateInvalid` ``documents.template_forbidden`` naming ``name``: the render
+    stops there, and nothing the template computed is returned."""
     tpl = DocxTemplate(io.BytesIO(template))
-    with Recorder() as missing:
-        tpl.render(dict(context), jinja_env=environment())
+    try:
+        with Recorder() as missing:
+            tpl.render(dict(context), jinja_env=environment())
+    except SecurityError as exc:
+        raise TemplateInvalid(
+            f"{name}: the template tried something a document template may not do ({exc})",
+            code="documents.template_forbidden",
+            message_zh=f"{name}：模板试图执行文件模板不允许的操作（{exc}）",
+            details={"file": name, "error": str(exc)},
+        ) from None
     if missing:
         raise DocumentDataMissing({str(context["document"]["id"]): missing})
     props = tpl.docx.core_properties
@@ -105,8 +120,9 @@ def _render_one(
     company: str,
     case_number: str | None,
     pdf: bool,
+    name: str,
 ) -> RenderedDocument:
-    docx_bytes, document = render_docx(template, context, when=when, title=definition.title.zh)
+    docx_bytes, document = render_docx(template, context, when=when, title=definition.title.zh, name=name)
     pdf_bytes = (
         docx_to_pdf(document, when=when, title=definition.title.zh, author=company, subject=case_number or "")
         if pdf
@@ -123,13 +139,15 @@ def render_documents(
     *,
     only: tuple[str, ...] | None = None,
     templates: Mapping[str, bytes] | None = None,
+    template_names: Mapping[str, str] | None = None,
     pdf: bool = True,
 ) -> DocumentSet:
     """Draft the case's documents (all planned ones, or ``only`` those ids).
 
     Raises :class:`DocumentDataMissing` naming every absent field of every requested document before
     rendering any, and :class:`~licensedesk.core.documents.errors.TemplateInvalid` for a bad agency
-    template."""
+    template (checked here, before anything is rendered, whoever checked it before), named by
+    ``template_names[doc_id]`` (the agency's file name) or ``<doc_id>.docx``."""
     definitions: LicenseDocuments = load_definitions(case.license)
     check_result = _check_result(profile, case)
     planned = plan_documents(definitions, check_result["materials"])
@@ -138,9 +156,10 @@ def render_documents(
             definitions.get(doc_id)  # KeyError naming the known ids
         planned = [p for p in planned if p.definition.id in only]
     templates = dict(templates or {})
+    names = {doc_id: (template_names or {}).get(doc_id) or f"{doc_id}.docx" for doc_id in templates}
     for doc_id, data in templates.items():
         definitions.get(doc_id)
-        check_template(data, name=f"{doc_id}.docx")
+        check_template(data, name=names[doc_id])
     when = case.generation_time()
     contexts: dict[str, dict[str, Any]] = {}
     missing: dict[str, list[str]] = {}
@@ -166,6 +185,7 @@ def render_documents(
             company=company,
             case_number=case.number,
             pdf=pdf,
+            name=names.get(plan.definition.id, f"{plan.definition.id}.docx"),
         )
         for plan in planned
         if plan.included

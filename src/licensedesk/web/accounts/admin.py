@@ -38,7 +38,8 @@ class UserAdmin(AgencyScopedAdmin, DjangoUserAdmin):
     account services, so each is checked (last admin, company of the agency …) and audited."""
 
     agency_path = "agency"
-    scoped_foreign_keys: ClassVar[dict[str, str]] = {"company": "agency"}
+    scoped_relations: ClassVar[dict[str, str]] = {"company": "agency"}
+    autocomplete_fields = ("company",)
     add_form = UserAddForm
     list_display = ("username", "display_name", "role", "company", "is_active", "last_login")
     list_filter = ("role", "is_active")

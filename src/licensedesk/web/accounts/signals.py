@@ -13,6 +13,7 @@ def audit_staff_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
     if not getattr(user, "is_agency_staff", False):
         return
     from licensedesk.web.audit.services import audit_record
+    from licensedesk.web.client_address import client_address
 
     meta = getattr(request, "META", {}) if request is not None else {}
     audit_record(
@@ -20,5 +21,9 @@ def audit_staff_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> No
         actor=user,
         action="auth.login",
         target=user,
-        data={"ip": meta.get("REMOTE_ADDR", ""), "user_agent": meta.get("HTTP_USER_AGENT", "")[:200]},
+        # the address the login lockout counts against too (the client's, behind a trusted proxy)
+        data={
+            "ip": client_address(request) if request is not None else "",
+            "user_agent": meta.get("HTTP_USER_AGENT", "")[:200],
+        },
     )

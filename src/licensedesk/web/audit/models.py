@@ -26,7 +26,8 @@ class AuditChain(models.Model):
     """The head of an agency's chain: the last sequence number and hash.
 
     Appends lock the agency row first, so two writers cannot fork the chain; keeping the head lets
-    ``audit_verify`` notice events deleted from, or forged onto, the end of the chain.
+    ``audit_verify`` notice events deleted from, or forged onto, the end of the chain. ``key_id`` lets it
+    tell "verified with the wrong key" from "tampered with" (see ``chain.key_fingerprint``).
     """
 
     agency = models.OneToOneField(
@@ -34,6 +35,13 @@ class AuditChain(models.Model):
     )
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    key_id = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="Fingerprint of the key the chain is hashed with; empty: not recorded (written before "
+        "keyed hashing).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -74,7 +82,9 @@ class AuditEvent(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor_label or 'system'}"
+        from licensedesk.web.audit.actions import action_label
+
+        return f"#{self.seq} {action_label(self.action)} · {self.actor_label or 'system'}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

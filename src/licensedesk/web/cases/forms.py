@@ -88,7 +88,10 @@ NOTE_VISIBILITY_CHOICES = [
 ]
 
 
-class NoteForm(VersionedForm):
+class NoteForm(forms.Form):
+    """No case version: a note changes nothing another person's move or edit could conflict with (the
+    case row is not written), so a note typed while a colleague moved the case is kept, not refused."""
+
     body = forms.CharField(
         label=_("Note"), max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs=_testid("note-body", rows=3))
     )

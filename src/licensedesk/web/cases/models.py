@@ -108,7 +108,10 @@ class Case(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.company} · {self.license_id} · {self.stage}"
+        """Company · license · stage, in words (the admin's titles and links show it)."""
+        from licensedesk.web.cases.display import license_name, stage_title  # display reads the models
+
+        return f"{self.company} · {license_name(self.license_id)} · {stage_title(self)}"
 
 
 class CaseCheck(models.Model):

@@ -98,19 +98,36 @@ def profile_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict
     return {p: old[p] for p in paths if p in old}, {p: new[p] for p in paths if p in new}
 
 
-def _duplicate_uscc(agency_id: int, uscc: str, exclude: int | None = None) -> None:
+#: staff learn exactly why a USCC is refused (another client of the agency holds it) …
+USCC_DUPLICATE = "company.duplicate_uscc"
+#: … a client user only that it cannot be used: who the agency's other clients are is not theirs to know
+USCC_UNUSABLE = "company.uscc_unusable"
+
+
+def _duplicate_uscc(agency_id: int, uscc: str, actor: User, exclude: int | None = None) -> None:
+    """Refuse a USCC another client company of the agency already holds. The message depends on who
+    asks: a client user typing another company's code must not learn that the agency serves it."""
     if not uscc:
         return
     others = ClientCompany.objects.filter(agency_id=agency_id, uscc=uscc)
     if exclude is not None:
         others = others.exclude(pk=exclude)
-    if others.exists():
+    if not others.exists():
+        return
+    if getattr(actor, "role", None) == Role.CLIENT_USER:
         raise InvalidInput(
-            f"Another client of this agency already has the USCC {uscc}.",
-            code="company.duplicate_uscc",
-            message_zh=f"本机构已有统一社会信用代码为 {uscc} 的客户企业。",
+            "This unified social credit code cannot be used for this company; check it or contact "
+            "your consultant.",
+            code=USCC_UNUSABLE,
+            message_zh="该统一社会信用代码无法用于此公司，请核对或联系您的顾问。",
             details={"uscc": uscc},
         )
+    raise InvalidInput(
+        f"Another client of this agency already has the USCC {uscc}.",
+        code=USCC_DUPLICATE,
+        message_zh=f"本机构已有统一社会信用代码为 {uscc} 的客户企业。",
+        details={"uscc": uscc},
+    )
 
 
 def company_create(*, agency: Agency, profile: Any, actor: User) -> ClientCompany:
@@ -118,7 +135,7 @@ def company_create(*, agency: Agency, profile: Any, actor: User) -> ClientCompan
     ensure_staff(actor, agency.pk, action="add client companies")
     contract = validated_profile(profile)
     columns = _columns(contract)
-    _duplicate_uscc(agency.pk, columns["uscc"])
+    _duplicate_uscc(agency.pk, columns["uscc"], actor)
     with transaction.atomic():
         company = ClientCompany.objects.create(agency=agency, profile=contract, **columns)
         audit_record(agency=agency, actor=actor, action="company.created", target=company, after=contract)
@@ -139,7 +156,7 @@ def company_profile_update(
     )
     contract = validated_profile(profile)
     columns = _columns(contract)
-    _duplicate_uscc(company.agency_id, columns["uscc"], exclude=company.pk)
+    _duplicate_uscc(company.agency_id, columns["uscc"], actor, exclude=company.pk)
     with transaction.atomic():
         current = ClientCompany.objects.get(pk=company.pk)
         version = current.version if expected_version is None else expected_version

@@ -43,6 +43,7 @@ from licensedesk.web.cases.display import (
     stage_steps,
     stage_title,
 )
+from licensedesk.web.cases.form_body import ensure_form_body
 from licensedesk.web.cases.forms import (
     BoardFilterForm,
     CaseFilterForm,
@@ -262,7 +263,7 @@ def _case_context(
         )
         if moves and (LICENSE_RECORD in guards or detail.license_record is not None)
         else None,
-        "note_form": bound.get("note") or NoteForm(initial=version, auto_id="note-%s"),
+        "note_form": bound.get("note") or NoteForm(auto_id="note-%s"),
         "task_form": bound.get("task")
         or TaskForm(
             initial={**version, "assignee": case.consultant_id}, auto_id="task-%s", consultants=consultants
@@ -332,7 +333,8 @@ def _case_action(
     if not form.is_valid():
         return _render_case(request, pk, bound={key: form}, status=400)
     try:
-        _ensure_version(case, form.cleaned_data["version"])
+        if "version" in form.fields:  # forms about the case's state; a note carries none
+            _ensure_version(case, form.cleaned_data["version"])
         notice = perform(case, form.cleaned_data)
     except ConcurrencyError as exc:  # the form comes back as typed (still stale: reload to go on)
         return _render_case(request, pk, bound={key: form}, error=error_text(exc), status=exc.http_status)
@@ -522,7 +524,8 @@ def _profile_problems(exc: ApplicationError) -> list[dict[str, Any]]:
     """The service's refusal as problems located by contract path (for the editor to place them)."""
     if exc.code == "company.profile_invalid":
         return list(exc.details.get("problems", []))
-    path = "company.uscc" if exc.code == "company.duplicate_uscc" else str(exc.details.get("field", ""))
+    uscc = exc.code in (services.USCC_DUPLICATE, services.USCC_UNUSABLE)
+    path = "company.uscc" if uscc else str(exc.details.get("field", ""))
     return [{"path": path, "message": error_text(exc)}]
 
 
@@ -534,6 +537,13 @@ def _profile_editor(request: HttpRequest, company: ClientCompany | None) -> Http
         profile = company.profile if company else {"schema_version": "1"}
         context["form"] = build_form(profile, lang=lang)
         return render(request, "cases/profile_editor.html", context)
+    try:
+        ensure_form_body(request, marker="schema_version")
+    except InvalidInput as exc:  # the editor again, as stored, with the refusal: nothing was read or saved
+        profile = company.profile if company else {"schema_version": "1"}
+        context["form"] = build_form(profile, lang=lang, problems=_profile_problems(exc))
+        template = "cases/_profile_form.html" if request.htmx else "cases/profile_editor.html"
+        return render(request, template, context, status=exc.http_status)
     parsed = form_to_profile(dict(request.POST.lists()))
     if company is not None:  # keep the version the editor was opened with: a stale edit stays stale
         context["version"] = request.POST.get("version", "")

@@ -35,6 +35,9 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", pgettext_lazy("generation job", "Running")
     DONE = "done", pgettext_lazy("generation job", "Done")
     FAILED = "failed", pgettext_lazy("generation job", "Failed")
+    # Its process stopped (killed, restarted, crashed) while it was queued or running: no heartbeat came
+    # for ``JOB_HEARTBEAT_TIMEOUT_SECONDS`` (see :mod:`licensedesk.web.documents.heartbeat`).
+    INTERRUPTED = "interrupted", pgettext_lazy("generation job", "Interrupted")
 
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -45,12 +48,14 @@ class GenerationJob(models.Model):
 
     ``total`` counts the steps (one per document, one for the bundle), ``done_count`` those finished.
     A failed job keeps its error: the code, both messages and, for missing data, ``missing`` (document
-    id → the field paths it lacks)."""
+    id → the field paths it lacks). ``heartbeat_at`` is refreshed every few seconds by the process that
+    holds the job (queued on its thread pool, or running): when it stops coming the process is gone and
+    the job is marked ``interrupted`` instead of blocking the case."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="generation_jobs")
     only = models.JSONField(default=list, blank=True)
     bundle = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
     total = models.PositiveSmallIntegerField(default=0)
     done_count = models.PositiveSmallIntegerField(default=0)
     backend = models.CharField(max_length=10, default="thread")
@@ -62,6 +67,7 @@ class GenerationJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "生成任务 generation job"

@@ -3,8 +3,13 @@
 
 Either way the work is :func:`licensedesk.web.documents.services.generation_job_run`, started after the
 request's transaction commits (``transaction.on_commit`` in the service), so the worker always finds the
-job row. The thread pool suits one server process and the demo; a job a stopped process was running is
-recognised as stale by the next request (see ``JOB_STALE_AFTER``).
+job row. The thread pool suits one server process and the demo.
+
+A process beats for the jobs it holds (:mod:`licensedesk.web.documents.heartbeat`): this one for each job
+from the moment it is handed to the pool (queued there) until its thread is done, a Celery worker for the
+job it runs. When the process stops, the beats stop, and within ``JOB_HEARTBEAT_TIMEOUT_SECONDS`` the job
+is marked interrupted (by the panel polling it, a new request, the sweep at ``licensedesk serve`` start
+and the periodic housekeeping) instead of blocking its case.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.db import connections
+
+from licensedesk.web.documents import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +55,7 @@ def _run_in_thread(job_id: int) -> None:
     except Exception:  # generation_job_run records its own failures; this is a database outage or a bug
         logger.exception("generation job %s crashed", job_id)
     finally:
+        heartbeat.release(job_id)  # held since enqueue()
         connections.close_all()  # this thread's connections only
 
 
@@ -63,7 +71,12 @@ def enqueue(job_id: int) -> None:
         except Exception as exc:  # the broker is unreachable: say so on the job instead of waiting forever
             generation_job_fail_to_start(job_id=job_id, error=exc)
         return
-    future = _pool().submit(_run_in_thread, job_id)
+    heartbeat.hold(job_id)  # a job waiting in this process's queue is alive as long as the process is
+    try:
+        future = _pool().submit(_run_in_thread, job_id)
+    except BaseException:
+        heartbeat.release(job_id)
+        raise
     with _lock:
         _pending.add(future)
     future.add_done_callback(_forget)

@@ -17,7 +17,7 @@ import logging
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from licensedesk.web.accounts.models import Agency, User
 from licensedesk.web.accounts.roles import ensure_admin, ensure_staff
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.models import Case
-from licensedesk.web.documents import fields
+from licensedesk.web.documents import fields, heartbeat
 from licensedesk.web.documents.models import (
     ACTIVE_STATUSES,
     AgencyTemplate,
@@ -55,9 +55,6 @@ from licensedesk.web.materials.services import IncomingFile, effective_status
 
 logger = logging.getLogger(__name__)
 
-# A job still queued or running after this long was lost (its process stopped): a new request may
-# replace it (it is marked failed, with its own audit event).
-JOB_STALE_AFTER = timedelta(minutes=15)
 _SUFFIX = {"jpeg": "jpg"}
 
 # -- the case data ----------------------------------------------------------------------------------------
@@ -158,25 +155,65 @@ def _definitions(case: Case) -> LicenseDocuments:
         ) from None
 
 
-def _fail_stale(job: GenerationJob, case: Case) -> None:
-    now = timezone.now()
-    changed = GenerationJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
-        status=JobStatus.FAILED,
-        finished_at=now,
-        error_code="documents.job_interrupted",
-        error_message="The generation was interrupted (its process stopped); request it again.",
-        error_message_zh="生成过程被中断（进程已停止），请重新生成。",
-    )
-    if changed:
-        audit_record(
-            agency=case.agency_id,
-            actor=None,
-            action="documents.generation_failed",
-            case=case,
-            target=job,
-            after={"status": JobStatus.FAILED},
-            data={"job": job.pk, "code": "documents.job_interrupted"},
+# What an interrupted job says (stored on the job like any failure's message, shown on the panel).
+JOB_INTERRUPTED_CODE = "documents.job_interrupted"
+JOB_INTERRUPTED_MESSAGE = "Document generation was interrupted (its process stopped); please generate again."
+JOB_INTERRUPTED_MESSAGE_ZH = "文件生成中断（处理进程已停止），请重新生成"
+
+
+def generation_job_mark_interrupted(*, job: GenerationJob, now: datetime | None = None) -> bool:
+    """Mark ``job`` interrupted if, at ``now``, it is still queued or running and its process is gone
+    (no heartbeat for ``JOB_HEARTBEAT_TIMEOUT_SECONDS``, :mod:`~licensedesk.web.documents.heartbeat`).
+    The row is re-read under lock, so a job that finished or beat meanwhile is left alone. The system
+    (no actor) records ``documents.generation_interrupted`` in the same transaction. True if marked.
+
+    Called by the panel when it shows an active job, by :func:`generation_job_request` before refusing
+    a second job, and by :func:`generation_jobs_sweep_interrupted`."""
+    at = now or heartbeat.now()
+    if not heartbeat.is_stale(job, at):  # the row only gets fresher: no query, no lock for a live job
+        return False
+    with transaction.atomic():
+        current = GenerationJob.objects.select_for_update().select_related("case").filter(pk=job.pk).first()
+        if current is None or not heartbeat.is_stale(current, at):
+            return False
+        GenerationJob.objects.filter(pk=current.pk).update(
+            status=JobStatus.INTERRUPTED,
+            finished_at=at,
+            error_code=JOB_INTERRUPTED_CODE,
+            error_message=JOB_INTERRUPTED_MESSAGE,
+            error_message_zh=JOB_INTERRUPTED_MESSAGE_ZH,
         )
+        last_sign = current.heartbeat_at or current.created_at
+        audit_record(
+            agency=current.case.agency_id,
+            actor=None,
+            action="documents.generation_interrupted",
+            case=current.case,
+            target=current,
+            before={"status": current.status},
+            after={"status": JobStatus.INTERRUPTED},
+            data={
+                "job": current.pk,
+                "code": JOB_INTERRUPTED_CODE,
+                "backend": current.backend,
+                "done": current.done_count,
+                "total": current.total,
+                "last_heartbeat": last_sign.isoformat(),
+            },
+        )
+    job.refresh_from_db()
+    logger.warning("generation job %s marked interrupted (no heartbeat since %s)", job.pk, last_sign)
+    return True
+
+
+def generation_jobs_sweep_interrupted(*, now: datetime | None = None) -> int:
+    """Mark every job whose process is gone interrupted (at ``licensedesk serve`` start and in the
+    periodic housekeeping); the number marked."""
+    at = now or heartbeat.now()
+    marked = 0
+    for job in GenerationJob.objects.filter(heartbeat.stale_q(at)).order_by("pk"):
+        marked += generation_job_mark_interrupted(job=job, now=at)
+    return marked
 
 
 def generation_job_request(
@@ -209,16 +246,13 @@ def generation_job_request(
     with transaction.atomic():
         Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
         active = GenerationJob.objects.filter(case_id=case.pk, status__in=ACTIVE_STATUSES).first()
-        if active is not None:
-            if active.created_at < timezone.now() - JOB_STALE_AFTER:
-                _fail_stale(active, case)
-            else:
-                raise WorkflowError(
-                    "Documents are being generated for this case; wait until that finishes.",
-                    code="documents.job_active",
-                    message_zh="本案件的文件正在生成中，请等待完成后再试。",
-                    details={"job": active.pk},
-                )
+        if active is not None and not generation_job_mark_interrupted(job=active):
+            raise WorkflowError(
+                "Documents are being generated for this case; wait until that finishes.",
+                code="documents.job_active",
+                message_zh="本案件的文件正在生成中，请等待完成后再试。",
+                details={"job": active.pk},
+            )
         job = GenerationJob.objects.create(
             case=case, only=ids, bundle=bundle, total=steps, requested_by=actor, backend=backend_name()
         )
@@ -244,8 +278,18 @@ class _Rendered:
     templates: dict[str, str]  # document id → sha256 of the agency template it was drafted from
 
 
+class _JobInterrupted(Exception):
+    """The job was marked interrupted while this process still ran it (it missed its heartbeats for
+    the whole timeout): it stops, and writes nothing — a new job may already have replaced it."""
+
+
 def _progress(job_id: int, done: int) -> None:
-    GenerationJob.objects.filter(pk=job_id).update(done_count=done)
+    """Record progress, which is also a heartbeat (between documents, besides the beating thread)."""
+    still_running = GenerationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        done_count=done, heartbeat_at=heartbeat.now()
+    )
+    if not still_running:
+        raise _JobInterrupted(job_id)
 
 
 def _render(job: GenerationJob, profile: CompanyProfile, case_data: CaseData) -> _Rendered:
@@ -258,10 +302,12 @@ def _render(job: GenerationJob, profile: CompanyProfile, case_data: CaseData) ->
     missing: dict[str, list[str]] = {}
     check_result: dict[str, Any] = {}
     templates = _agency_templates(job.case)
+    _check_stored_templates(templates, definitions, ids)
     for done, doc_id in enumerate(ids, start=1):
         own = {doc_id: templates[doc_id].data} if doc_id in templates else None
+        names = {doc_id: templates[doc_id].name} if doc_id in templates else None
         try:
-            result = render_documents(profile, case_data, only=(doc_id,), templates=own)
+            result = render_documents(profile, case_data, only=(doc_id,), templates=own, template_names=names)
         except DocumentDataMissing as exc:
             for key, paths in exc.missing.items():
                 missing.setdefault(key, []).extend(paths)
@@ -337,7 +383,7 @@ def _fail(job: GenerationJob, error: ApplicationError) -> GenerationJob:
     case = job.case
     missing = error.missing if isinstance(error, DocumentDataMissing) else {}
     with transaction.atomic():
-        GenerationJob.objects.filter(pk=job.pk).update(
+        changed = GenerationJob.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
             status=JobStatus.FAILED,
             finished_at=timezone.now(),
             error_code=error.code,
@@ -345,6 +391,9 @@ def _fail(job: GenerationJob, error: ApplicationError) -> GenerationJob:
             error_message_zh=error.message_zh,
             missing=missing,
         )
+        if not changed:  # marked interrupted meanwhile: that state stands
+            job.refresh_from_db()
+            return job
         audit_record(
             agency=case.agency_id,
             actor=None,
@@ -380,20 +429,35 @@ def _inputs(job: GenerationJob) -> tuple[CompanyProfile, CaseData]:
 def generation_job_run(*, job_id: int) -> GenerationJob | None:
     """Run a queued job (from the thread pool or a Celery worker): render, then store everything and
     mark it done in one transaction. Returns None if the job was not queued (already taken)."""
+    started = heartbeat.now()
     claimed = GenerationJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING, started_at=started, heartbeat_at=started
     )
     if not claimed:
         return None
-    job = GenerationJob.objects.select_related("case", "case__company", "requested_by").get(pk=job_id)
+    with heartbeat.beating(job_id):  # until it is done, failed or abandoned
+        job = GenerationJob.objects.select_related("case", "case__company", "requested_by").get(pk=job_id)
+        try:
+            return _run(job)
+        except _JobInterrupted:
+            logger.warning(
+                "generation job %s was marked interrupted while it ran; its work is dropped", job_id
+            )
+            job.refresh_from_db()
+            return job
+
+
+def _run(job: GenerationJob) -> GenerationJob:
     try:
         profile, case_data = _inputs(job)
         rendered = _render(job, profile, case_data)
         built = _bundle(job.case, rendered, profile) if job.bundle else None
     except ApplicationError as exc:
         return _fail(job, exc)
+    except _JobInterrupted:
+        raise
     except Exception as exc:  # a bug or a machine problem: logged in full, told plainly
-        logger.exception("generation job %s failed", job_id)
+        logger.exception("generation job %s failed", job.pk)
         return _fail(
             job,
             ApplicationError(
@@ -414,6 +478,11 @@ def _finish(job: GenerationJob, rendered: _Rendered, built: Bundle | None) -> Ge
         stored = [(doc, _store(doc.docx, created), _store(doc.pdf, created)) for doc in rendered.documents]
         bundle_file = _store(built.data, created) if built is not None else None
         with transaction.atomic():
+            finished = GenerationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+                status=JobStatus.DONE, done_count=job.total, finished_at=timezone.now()
+            )
+            if not finished:  # marked interrupted meanwhile: nothing of this run is kept
+                raise _JobInterrupted(job.pk)
             ids = [doc.id for doc, _, _ in stored]
             GeneratedDocument.objects.filter(case_id=case.pk, document_id__in=ids, current=True).update(
                 current=False
@@ -450,9 +519,6 @@ def _finish(job: GenerationJob, rendered: _Rendered, built: Bundle | None) -> Ge
                     manifest=built.manifest,
                     warnings=built.warnings,
                 )
-            GenerationJob.objects.filter(pk=job.pk).update(
-                status=JobStatus.DONE, done_count=job.total, finished_at=timezone.now()
-            )
             audit_record(
                 agency=case.agency_id,
                 actor=job.requested_by,
@@ -549,6 +615,7 @@ def bundle_download_record(*, bundle: SubmissionBundle, actor: User) -> None:
 class _TemplateFile:
     sha256: str
     data: bytes
+    name: str  # the file name the agency uploaded, to name the template in a failure
 
 
 def _agency_templates(case: Case) -> dict[str, _TemplateFile]:
@@ -559,8 +626,41 @@ def _agency_templates(case: Case) -> dict[str, _TemplateFile]:
         agency_id=case.agency_id, license_id=case.license_id, active=True
     ):
         with storage.open_stored(template.storage_name) as handle:
-            out[template.document_id] = _TemplateFile(template.sha256, handle.read())
+            out[template.document_id] = _TemplateFile(
+                template.sha256, handle.read(), template.original_name or f"{template.document_id}.docx"
+            )
     return out
+
+
+def _check_stored_templates(
+    templates: Mapping[str, _TemplateFile], definitions: LicenseDocuments, ids: Sequence[str]
+) -> None:
+    """Check each stored agency template the job will use, again, before anything is rendered.
+
+    Why again: a template was checked when it was uploaded, but the check grows stricter (it once let
+    templates run code on the server), and a row may have reached the table without the upload
+    service. A template that fails is *not* used, and the job fails naming the template and the
+    reason. Why fail rather than fall back to the shipped template: the agency chose its own wording
+    (letterhead, clauses agreed with its clients or the authority); a set silently drafted from other
+    templates would go out unnoticed and differ from what the agency signs off. Failing loudly tells
+    the admin exactly which file to correct, or to deactivate it and use the shipped template."""
+    for doc_id in ids:
+        stored = templates.get(doc_id)
+        if stored is None:
+            continue
+        try:
+            check_template(stored.data, name=stored.name)
+        except TemplateInvalid as exc:
+            title = definitions.get(doc_id).title
+            raise InvalidInput(
+                f"The agency's template {stored.name} for {title.en} does not pass the template check and "
+                f"was not used; upload a corrected version or deactivate it to use the shipped template. "
+                f"{exc.message}",
+                code="documents.agency_template_refused",
+                message_zh=f"本机构的模板 {stored.name}（{title.zh}）未通过模板检查，未被使用；请上传修正后的"
+                f"版本，或停用该模板以改用系统模板。{exc.message_zh}",
+                details={**exc.details, "document": doc_id, "reason": exc.code},
+            ) from None
 
 
 def document_license(document_id: str, license_id: str | None = None) -> str:
@@ -597,7 +697,9 @@ def agency_template_upload(
 ) -> AgencyTemplate:
     """Make ``upload`` the agency's template for ``document_id`` (agency admins only). The file is
     checked as a DOCX from its bytes and every placeholder and filter in it must be one the documents
-    know (:func:`check_template`): a refusal names the file and what is unknown, and stores nothing.
+    know, with nothing outside the allow-list of harmless constructs (:func:`check_template`): a refusal
+    names the file and what is unknown or forbidden, and stores nothing. It is checked again before
+    every generation that uses it (:func:`_check_stored_templates`).
     The previous active template of that document becomes inactive."""
     ensure_admin(actor, agency.pk, action="upload document templates")
     license_id = document_license(document_id, license_id)

@@ -1,4 +1,8 @@
-"""The Celery task of the documents app: the same service function the in-process runner calls."""
+"""The Celery task of the documents app: the same service function the in-process runner calls. The
+worker beats for the job while it runs it (``generation_job_run`` holds it in
+:mod:`licensedesk.web.documents.heartbeat`); a worker killed mid-job stops beating and the job is marked
+interrupted. With ``acks_late`` the broker hands the task out again: it then finds the job no longer
+queued and does nothing (a new request runs it again)."""
 
 from __future__ import annotations
 

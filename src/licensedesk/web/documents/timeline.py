@@ -51,6 +51,11 @@ def _failed(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
     return _("Document generation failed"), _join(lang, missing) if missing else str(data.get("code", ""))
 
 
+def _interrupted(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
+    data = event.data or {}
+    return _("Document generation was interrupted"), f"{data.get('done', 0)} / {data.get('total', 0)}"
+
+
 def _bundle_built(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
     data = event.data or {}
     return _("Built the submission bundle (%(files)s files)") % {"files": data.get("files", 0)}, str(
@@ -75,6 +80,7 @@ def register() -> None:
     register_description("documents.generation_requested", _requested)
     register_description("documents.generated", _generated)
     register_description("documents.generation_failed", _failed)
+    register_description("documents.generation_interrupted", _interrupted)
     register_description("documents.bundle_built", _bundle_built)
     register_description("documents.file_downloaded", _downloaded)
     register_description("documents.bundle_downloaded", _bundle_downloaded)

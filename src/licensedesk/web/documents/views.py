@@ -1,6 +1,7 @@
 """Views of the documents app: thin — parse the input, call a selector or a service, render.
 
 * ``panel``: the case's documents block (``documents/_documents.html``), polled by htmx while a job runs;
+  a job whose process stopped (no heartbeat) is marked interrupted there, which ends the polling;
 * ``data``: the case-data form (all fields; the case page's inline form posts the missing ones here);
 * ``generate``: queue the generation of all documents, one (``document``) or the bundle (``bundle``);
 * ``download``: a generated document as DOCX or PDF; ``bundle_download``: a submission bundle;
@@ -65,6 +66,10 @@ def documents_context(
     """What ``documents/_documents.html`` needs, for the case page and the panel view: the panel and,
     after a generation that lacked case data, a form with exactly the missing fields."""
     panel: DocumentsPanel = selectors.documents_panel(user=request.user, case=case, lang=_lang())
+    if panel.running and panel.job is not None:
+        # A job whose process stopped says so now (and lets a new one start) instead of being polled
+        # for ever; the service refreshes ``panel.job`` in place.
+        services.generation_job_mark_interrupted(job=panel.job)
     if fill_form is None and panel.missing_case_fields:
         fill_form = CaseDataForm(
             specs=panel.missing_case_fields,

@@ -132,6 +132,10 @@ class MaterialVersion(models.Model):
     long_term = models.BooleanField(default=False)
     accepted_until = models.DateField(null=True, blank=True)
     confirmed = models.JSONField(default=dict, blank=True)
+    #: PDFs of this upload with active content, as ``[{"file": name, "kinds": ["javascript", …]}]``
+    #: (:func:`licensedesk.core.filecheck.pdf_active_content`): accepted, but the reviewer and the client
+    #: are warned on every screen showing the version
+    active_content = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = "材料版本 material version"

@@ -44,8 +44,7 @@ from licensedesk.web.materials.models import (
     ScanStatus,
 )
 from licensedesk.web.materials.reasons import BY_CODE, REASON_TEXT_MAX_LENGTH
-
-UPLOAD_MAX_FILES = 20
+from licensedesk.web.materials.uploads import max_files, too_many_files
 
 # -- configuration ------------------------------------------------------------------------------------
 
@@ -221,18 +220,6 @@ def refusal(errors: Sequence[InvalidInput]) -> InvalidInput:
     )
 
 
-def oversized_refusal(name: str, size: int, limits: Limits) -> FileRejected:
-    """The refusal of a file the upload handler dropped for passing the largest limit of any kind."""
-    most = max(limits.max_bytes.values()) / (1024 * 1024)
-    return FileRejected(
-        "too_large",
-        name,
-        f"The file “{name}” is larger than {most:.1f} MB, the most any file may be.",
-        f"文件“{name}”超过 {most:.1f} MB，超出文件大小上限。",
-        size=size,
-    )
-
-
 def _scan(clamd: Clamd, report: FileReport, stream: IO[bytes]) -> tuple[str, str]:
     try:
         result = clamd.scan(stream)
@@ -254,11 +241,10 @@ def _scan(clamd: Clamd, report: FileReport, stream: IO[bytes]) -> tuple[str, str
     return ScanStatus.CLEAN, f"clamd: OK ({timezone.now():%Y-%m-%d %H:%M})"
 
 
-def material_upload(*, material: CaseMaterial, actor: User, files: Sequence[IncomingFile]) -> MaterialVersion:
-    """A new version of ``material`` made of ``files``: every file is checked from its bytes (and
-    scanned when clamd is configured) before anything is stored; one refused file refuses the upload,
-    and nothing of it stays (no stored file, no row). Staff of the agency or a client user of the company.
-    A client cannot replace an accepted material (staff can)."""
+def material_upload_ensure_allowed(*, material: CaseMaterial, actor: User) -> None:
+    """Whether ``actor`` may upload a new version of ``material`` at all, before any file is looked at
+    (the upload view asks before it reads the request's body): staff of the agency or a client user of
+    the company, the case still open, and a client not replacing an accepted material (staff can)."""
     case = material.case
     ensure_company_member_or_staff(
         actor, agency_id=case.agency_id, company_id=case.company_id, action="upload materials"
@@ -271,6 +257,14 @@ def material_upload(*, material: CaseMaterial, actor: User, files: Sequence[Inco
             message_zh=f"“{material.title_zh}”已审核通过；如需更换，请联系您的顾问。",
             details={"material": material.material_id},
         )
+
+
+def material_upload(*, material: CaseMaterial, actor: User, files: Sequence[IncomingFile]) -> MaterialVersion:
+    """A new version of ``material`` made of ``files``: every file is checked from its bytes (and
+    scanned when clamd is configured) before anything is stored; one refused file refuses the upload,
+    and nothing of it stays (no stored file, no row). Who may: :func:`material_upload_ensure_allowed`."""
+    case = material.case
+    material_upload_ensure_allowed(material=material, actor=actor)
     if not files:
         raise InvalidInput(
             f"Choose at least one file for “{material.title_en}”.",
@@ -278,13 +272,8 @@ def material_upload(*, material: CaseMaterial, actor: User, files: Sequence[Inco
             message_zh=f"请为“{material.title_zh}”选择至少一个文件。",
             details={"field": "files"},
         )
-    if len(files) > UPLOAD_MAX_FILES:
-        raise InvalidInput(
-            f"At most {UPLOAD_MAX_FILES} files can be uploaded at once.",
-            code="upload.too_many_files",
-            message_zh=f"一次最多上传 {UPLOAD_MAX_FILES} 个文件。",
-            details={"field": "files", "count": len(files)},
-        )
+    if len(files) > max_files():
+        raise too_many_files(max_files(), len(files))
     limits = upload_limits()
     checked: list[tuple[IncomingFile, FileReport]] = []
     refused: list[InvalidInput] = []
@@ -325,7 +314,15 @@ def material_upload(*, material: CaseMaterial, actor: User, files: Sequence[Inco
             ) + 1
             now = timezone.now()
             version = MaterialVersion.objects.create(
-                material=locked, number=number, uploaded_by=actor, uploaded_at=now
+                material=locked,
+                number=number,
+                uploaded_by=actor,
+                uploaded_at=now,
+                active_content=[
+                    {"file": report.name, "kinds": report.details["active_content"]}
+                    for _, report in checked
+                    if report.details.get("active_content")
+                ],
             )
             stored = []
             for position, ((incoming, report), (scan_status, scan_detail)) in enumerate(

@@ -7,6 +7,8 @@ the client or the file, and nothing in storage is ever served by URL (downloads 
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import IO, Any
 
 from django.core.files import File
@@ -31,11 +33,25 @@ def store(content: Any, *, sha256: str, size: int) -> tuple[str, bool]:
     target = storage()
     name = content_name(sha256)
     if target.exists(name) and target.size(name) == size:
+        _touch(target, name)
         return name, False
     file = content if isinstance(content, File) else File(content, name=name)
     file.seek(0)
     saved = target.save(name, file)
     return saved, True
+
+
+def _touch(target: Storage, name: str) -> None:
+    """Mark a stored file as just used: the housekeeping sweep removes unreferenced files only once they
+    are old (``HOUSEKEEPING_MEDIA_GRACE_HOURS``), and an old orphan taken again by an upload whose row is
+    not committed yet must not look old. Local storage only (object storage has no cheap touch: there the
+    sweep re-reads the references right before deleting, which leaves a window of milliseconds)."""
+    try:
+        path = target.path(name)
+    except NotImplementedError:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        os.utime(path)
 
 
 def discard(name: str) -> None:

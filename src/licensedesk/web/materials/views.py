@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,13 +25,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from licensedesk.core.errors import ApplicationError, InvalidInput, NotFound
-from licensedesk.web.materials import selectors, services, storage
+from licensedesk.web.materials import selectors, services, storage, uploads
 from licensedesk.web.materials.services import IncomingFile
-from licensedesk.web.materials.uploads import parse_upload
 
 
 def _zh() -> bool:
@@ -105,28 +105,43 @@ def _item_response(
 # -- upload ---------------------------------------------------------------------------------------------
 
 
-@csrf_exempt  # the body is parsed by parse_upload first; CSRF is checked right after (see _upload)
+@csrf_exempt  # checked below before the body is read: Django's middleware would parse it first
 @login_required
 @require_POST
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
-    parsed = parse_upload(request, limits=services.upload_limits())
-    return _upload(request, pk, parsed)
-
-
-@csrf_protect
-def _upload(request: HttpRequest, pk: int, parsed: Any) -> HttpResponse:
+    """Everything that can refuse an upload without its files is asked before the body is read — the
+    sign-in (``login_required``), CSRF from the ``X-CSRFToken`` header (htmx sends it), the material
+    being visible, the actor allowed to upload to it (:func:`services.material_upload_ensure_allowed`),
+    ``Content-Length`` — then the parser stops at the first limit passed (:mod:`.uploads`). Without
+    the header (no JavaScript) the token is the form's first field, checked before any file part."""
+    header = settings.CSRF_HEADER_NAME in request.META
+    if header and (refused := uploads.csrf_refusal(request)) is not None:
+        return refused
     try:
         material = selectors.material_get_visible_to(user=request.user, material_id=pk)
     except NotFound:
         raise Http404("no such material") from None
+    limits = services.upload_limits()
+    try:
+        services.material_upload_ensure_allowed(material=material, actor=request.user)
+        parsed = uploads.parse_upload(
+            request, limits=limits, kinds=material.file_kinds, csrf_in_body=not header
+        )
+    except uploads.CsrfRefused as exc:
+        return exc.response
+    except ApplicationError as exc:
+        uploads.leave_body_unread(request)
+        return _checklist_response(request, material.case_id, error=error_text(exc), status=exc.http_status)
+    with parsed:  # the request's temporary folder goes whatever happens below
+        return _upload(request, material, parsed)
+
+
+def _upload(request: HttpRequest, material: Any, parsed: uploads.ParsedUpload) -> HttpResponse:
     case_id = material.case_id
     default = reverse("materials:checklist", kwargs={"case_id": case_id})
-    limits = services.upload_limits()
-    refused: list[InvalidInput] = list(parsed.refused)
-    refused += [services.oversized_refusal(name, size, limits) for name, size in parsed.oversized]
     try:
-        if refused:
-            raise services.refusal(refused)
+        if parsed.refused:
+            raise services.refusal(list(parsed.refused))
         incoming = [IncomingFile.from_upload(f) for f in parsed.files.getlist("files")]
         version = services.material_upload(material=material, actor=request.user, files=incoming)
     except ApplicationError as exc:

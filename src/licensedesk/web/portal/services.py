@@ -28,7 +28,11 @@ from licensedesk.web.accounts.roles import ensure_company_member_or_staff, ensur
 from licensedesk.web.accounts.services import user_create
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.models import Case, ClientCompany
-from licensedesk.web.cases.services import company_profile_update, refresh_company_fields
+from licensedesk.web.cases.services import (
+    USCC_UNUSABLE,
+    company_profile_update,
+    refresh_company_fields,
+)
 from licensedesk.web.portal.emails import invitation_message
 from licensedesk.web.portal.models import Invitation, InvitationState, ProfileDraft, ProfileSection
 from licensedesk.web.portal.profile_sections import merge_section
@@ -429,21 +433,45 @@ def profile_section_submit(
         actor, agency_id=company.agency_id, company_id=company.pk, action="edit the company profile"
     )
     _check_section(section)
+    try:
+        with transaction.atomic():
+            fresh = ClientCompany.objects.get(pk=company.pk)
+            merged = merge_section(fresh.profile, section, data)
+            company_profile_update(
+                company=fresh, profile=merged, actor=actor, expected_version=expected_version
+            )
+            draft = ProfileDraft.objects.filter(company_id=company.pk, section=section).first()
+            if draft is not None:
+                draft_id = draft.pk
+                draft.delete()
+                draft.pk = draft_id
+                audit_record(
+                    agency=company.agency_id,
+                    actor=actor,
+                    action="company.profile_draft_applied",
+                    target=draft,
+                    data={"company": company.pk, "section": section, "version": fresh.version},
+                )
+    except InvalidInput as refused:
+        if refused.code == USCC_UNUSABLE:
+            _flag_uscc_conflict(company=company, actor=actor, uscc=str(refused.details.get("uscc", "")))
+        raise
+    refresh_company_fields(company, fresh)
+    return company
+
+
+def _flag_uscc_conflict(*, company: ClientCompany, actor: User, uscc: str) -> None:
+    """A client was refused a USCC another client of the agency holds, and was told only that it cannot
+    be used: put the conflict on the timeline of the company's open cases, where its consultant sees it
+    (with the client's typed draft) and can sort it out. Written after the refusal rolled back."""
+    cases = list(Case.objects.filter(company_id=company.pk, closed_at__isnull=True).order_by("pk"))
     with transaction.atomic():
-        fresh = ClientCompany.objects.get(pk=company.pk)
-        merged = merge_section(fresh.profile, section, data)
-        company_profile_update(company=fresh, profile=merged, actor=actor, expected_version=expected_version)
-        draft = ProfileDraft.objects.filter(company_id=company.pk, section=section).first()
-        if draft is not None:
-            draft_id = draft.pk
-            draft.delete()
-            draft.pk = draft_id
+        for case in cases or [None]:
             audit_record(
                 agency=company.agency_id,
                 actor=actor,
-                action="company.profile_draft_applied",
-                target=draft,
-                data={"company": company.pk, "section": section, "version": fresh.version},
+                action="company.uscc_conflict",
+                case=case,
+                target=company,
+                data={"uscc": uscc},
             )
-    refresh_company_fields(company, fresh)
-    return company

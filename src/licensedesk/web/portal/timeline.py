@@ -30,9 +30,18 @@ def _accepted(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
     return _("The client accepted the portal invitation"), ""
 
 
+def _uscc_conflict(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
+    uscc = (event.data or {}).get("uscc", "")
+    return _(
+        "The client entered the USCC %(uscc)s, which another client company of the agency holds: "
+        "it was not saved. Check it with the client."
+    ) % {"uscc": uscc}, ""
+
+
 def register() -> None:
     """Tell the case timeline how to say the invitation events."""
     register_description("invitation.sent", _sent)
     register_description("invitation.resent", _resent)
     register_description("invitation.opened", _opened)
     register_description("invitation.accepted", _accepted)
+    register_description("company.uscc_conflict", _uscc_conflict)

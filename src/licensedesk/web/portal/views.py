@@ -25,8 +25,9 @@ from licensedesk.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from licensedesk.web.cases.form_body import ensure_form_body
 from licensedesk.web.cases.selectors import case_get_visible_to, is_staff_reader
-from licensedesk.web.cases.services import note_create
+from licensedesk.web.cases.services import USCC_DUPLICATE, USCC_UNUSABLE, note_create
 from licensedesk.web.portal import selectors, services
 from licensedesk.web.portal.forms import AcceptForm, InviteForm, ReplyForm, apply_error
 from licensedesk.web.portal.models import ProfileSection
@@ -176,6 +177,7 @@ def profile_section(request: HttpRequest, section: str) -> HttpResponse:
         shown = merge_section(company.profile, section, draft.data) if draft else company.profile
         return _section_page(request, company, section, shown, draft=draft)
 
+    ensure_form_body(request, marker="version")  # before anything, even the draft, is saved from it
     typed = section_input(section, dict(request.POST.lists()))
     # What was typed is kept first, whatever happens to the submission.
     draft = services.profile_draft_save(company=company, section=section, data=typed.data, actor=request.user)
@@ -206,7 +208,7 @@ def profile_section(request: HttpRequest, section: str) -> HttpResponse:
     except InvalidInput as error:
         # contract problems carry their paths; a refusal about one field (a USCC another client of
         # the agency has) is put at that field
-        field = "company.uscc" if error.code == "company.duplicate_uscc" else ""
+        field = "company.uscc" if error.code in (USCC_DUPLICATE, USCC_UNUSABLE) else ""
         problems = error.details.get("problems") or [{"path": field, "message": error_text(error)}]
         return _section_page(
             request,
