@@ -616,6 +616,6 @@ def compile_units(units: Iterable[Unit], *, name: str) -> CompiledRules:
         "_O": Outcome,
         **consts,
     }
-    exec(compile(source, f"<rules {name}>", "exec"), namespace)  # generated code, see module docstring
+    exec(compile(source, f"<rules {name}>", "exec"), namespace)  # nosec B102: generated from validated rules, builtins limited (module docstring)
     explain = tuple(namespace[f"explain_{i}"] for i in range(len(units)))
     return CompiledRules(verdict=namespace["verdict"], explain=explain, source=source)
