@@ -194,7 +194,7 @@ def ensure_empty() -> bool:
             if table not in existing:
                 continue
             # the table name is a model's db_table, quoted: no input reaches this statement
-            cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")
+            cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")  # nosec B608
             if cursor.fetchone() is not None:
                 raise RestoreRefused(
                     f"the target database is not empty: table {table} has rows. Restore into an empty "
