@@ -1,0 +1,84 @@
+"""``licensedesk deadline`` through a real subprocess: the JSON contract, the text report, the errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+SCHEMA_KEYS = {"license", "limit", "from", "amount", "unit", "due", "approximate", "citations"}
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "licensedesk", "deadline", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_json_gives_the_due_date_with_its_basis() -> None:
+    # five working days from Wednesday 30 September 2026: 8, 9, 10 (Saturday, make-up), 12, 13 October
+    done = _run("--license", "icp-b25", "--limit", "acceptance", "--from", "2026-09-30", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert set(data) >= SCHEMA_KEYS
+    assert {k: data[k] for k in SCHEMA_KEYS} == {
+        "license": "icp-b25",
+        "limit": "acceptance",
+        "from": "2026-09-30",
+        "amount": 5,
+        "unit": "working_days",
+        "due": "2026-10-13",
+        "approximate": False,
+        "citations": ["中华人民共和国行政许可法 第三十二条"],
+    }
+
+
+def test_a_calendar_day_limit_ending_in_the_national_day_holiday_moves_to_the_next_working_day() -> None:
+    # 60 days from 2 August 2026 end on Thursday 1 October (a holiday): the period ends on 8 October
+    done = _run("--license", "icp-b25", "--limit", "decision", "--from", "2026-08-02", "--format", "json")
+    data = json.loads(done.stdout)
+    assert (data["due"], data["unit"], data["unit_certainty"]) == ("2026-10-08", "days", "U")
+    assert data["practice_from_event"] == "application_accepted"
+
+
+def test_a_year_without_a_published_arrangement_is_marked_approximate() -> None:
+    done = _run("--license", "icp-b25", "--limit", "acceptance", "--from", "2026-12-28")
+    assert done.returncode == 0, done.stderr
+    assert "届满 due: 2027-01-04（约数：该年节假日安排尚未公布" in done.stdout
+    assert "依据 basis: 中华人民共和国行政许可法 第三十二条" in done.stdout
+
+
+def test_the_text_report_marks_an_unsettled_unit() -> None:
+    done = _run("--license", "icp-b25", "--limit", "decision", "--from", "2026-09-20")
+    assert "期限 limit: 60日（日历日还是工作日尚无定论" in done.stdout
+    assert "届满 due: 2026-11-19" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--license", "icp-b25", "--limit", "nope", "--from", "2026-12-28"),
+            "licensedesk: unknown time limit 'nope' for icp-b25; known: acceptance, "
+            "certificate_issuance, decision",
+        ),
+        (
+            ("--license", "nope", "--limit", "acceptance", "--from", "2026-12-28"),
+            "unknown license 'nope'; known:",
+        ),
+        (("--license", "icp-b25", "--limit", "acceptance", "--from", "2026-13-01"), "is not a date"),
+    ],
+)
+def test_unknown_license_limit_or_date_exits_2_naming_the_known_ones(
+    args: tuple[str, ...], message: str
+) -> None:
+    done = _run(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
