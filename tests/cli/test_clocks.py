@@ -1,4 +1,5 @@
-"""``licensedesk deadline`` through a real subprocess: the JSON contract, the text report, the errors."""
+"""``licensedesk deadline`` and ``licensedesk obligations`` through a real subprocess: the JSON shapes, the
+text reports, the errors."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 SCHEMA_KEYS = {"license", "limit", "from", "amount", "unit", "due", "approximate", "citations"}
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, command: str = "deadline") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "licensedesk", "deadline", *args],
+        [sys.executable, "-m", "licensedesk", command, *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -82,3 +83,39 @@ def test_unknown_license_limit_or_date_exits_2_naming_the_known_ones(
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_obligations_of_a_license_issued_in_november() -> None:
+    done = _run(
+        *("--license", "icp-b25", "--issued-on", "2026-11-15", "--expires-on", "2031-11-14"),
+        *("--as-of", "2026-12-02", "--format", "json"),
+        command="obligations",
+    )
+    assert done.returncode == 0, done.stderr
+    items = json.loads(done.stdout)
+    assert [(o["kind"], o["period"], o["opens"], o["due"]) for o in items] == [
+        ("annual_report", "2026", "2027-01-01", "2027-03-31"),
+        ("annual_report", "2027", "2028-01-01", "2028-03-31"),
+        ("annual_report", "2028", "2029-01-01", "2029-03-31"),
+        ("annual_report", "2029", "2030-01-01", "2030-03-31"),
+        ("annual_report", "2030", "2031-01-01", "2031-03-31"),
+        ("renewal", "2026-11-15/2031-11-14", None, "2031-08-16"),
+    ]
+    assert items[-1]["citations"] == ["电信业务经营许可管理办法 第二十七条"]
+
+
+def test_obligations_text_and_bad_dates() -> None:
+    done = _run(
+        *("--license", "icp-b25", "--issued-on", "2026-11-15", "--expires-on", "2031-11-14"),
+        *("--as-of", "2031-09-01"),
+        command="obligations",
+    )
+    assert (
+        "续期申请 续期: 最迟 2031-08-16 已逾期 overdue — 电信业务经营许可管理办法 第二十七条" in done.stdout
+    )
+    bad = _run(
+        *("--license", "icp-b25", "--issued-on", "2026-11-15", "--expires-on", "2026-11-01"),
+        command="obligations",
+    )
+    assert bad.returncode == 2
+    assert "licensedesk: expires_on: 2026-11-01 is not after issued_on 2026-11-15" in bad.stderr

@@ -1,6 +1,8 @@
-"""``licensedesk deadline``: the due date of one of a license's statutory time limits, for scripts and
-checks, from the same catalog and working-day calendar as the application.
+"""``licensedesk deadline`` and ``licensedesk obligations``: a statutory time limit's due date, and what
+keeps a license alive (annual reports, renewal), for scripts and checks, from the same catalog and
+working-day calendar as the application.
 
+``deadline``:
 The rule version is the one in force on the ``--from`` date (the law that applied when the clock
 started). JSON: ``{"license", "limit", "from", "amount", "unit", "due", "approximate", "citations"}``
 plus, additively, what the catalog says of the limit's certainty and of the practice where it differs
@@ -17,14 +19,18 @@ import click
 from licensedesk.core.catalog.loader import LookupProblem
 from licensedesk.core.deadlines import COUNTING_RULES, deadline
 from licensedesk.core.eligibility import citation_text
+from licensedesk.core.obligations import ObligationInputError, obligations
 
 _UNIT_ZH = {"days": "日", "working_days": "个工作日"}
 _CERTAINTY_ZH = {"U": "（日历日还是工作日尚无定论 calendar or working days: not settled）"}
 
 
-def register(cli: click.Group, *, date_type: click.ParamType, fail: Any, catalog: Any) -> None:
-    """Add the command to ``cli``; ``fail`` and ``catalog`` are the CLI's own helpers (exit 2, the
-    validated default catalog)."""
+_KIND_ZH = {"annual_report": "年度报告", "renewal": "续期申请"}
+
+
+def register(cli: click.Group, *, date_type: click.ParamType, fail: Any, catalog: Any, today: Any) -> None:
+    """Add the commands to ``cli``; ``fail``, ``catalog`` and ``today`` are the CLI's own helpers (exit 2,
+    the validated default catalog, today's date in China)."""
 
     @cli.command("deadline")
     @click.option("--license", "license_id", required=True, help="Catalog id of the license.")
@@ -89,4 +95,45 @@ def register(cli: click.Group, *, date_type: click.ParamType, fail: Any, catalog
             lines.append(
                 "注意 note: part of this limit is uncertain in the sources (marked U in the catalog)"
             )
+        click.echo("\n".join(lines))
+
+    @cli.command("obligations")
+    @click.option("--license", "license_id", required=True, help="Catalog id of the license.")
+    @click.option("--issued-on", type=date_type, required=True, help="Issue date printed on the license.")
+    @click.option("--expires-on", type=date_type, required=True, help="Expiry date printed on the license.")
+    @click.option(
+        "--as-of", type=date_type, default=None, help="List from this date (default: today in China)."
+    )
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    def obligations_command(
+        license_id: str, issued_on: date, expires_on: date, as_of: date | None, fmt: str
+    ) -> None:
+        """List the annual reports and the renewal a license owes from a date to its expiry."""
+        day = as_of or today()
+        try:
+            compiled = catalog().version_on(license_id, issued_on)
+        except LookupProblem as exc:
+            fail(str(exc))
+        try:
+            found = obligations(
+                compiled.license, compiled.version, issued_on=issued_on, expires_on=expires_on, as_of=day
+            )
+        except ObligationInputError as exc:
+            fail(str(exc))
+        if fmt == "json":
+            click.echo(json.dumps([o.to_dict(day) for o in found], ensure_ascii=False, indent=2))
+            return
+        lic = compiled.license
+        lines = [
+            f"{lic.names.zh} {issued_on.isoformat()} – {expires_on.isoformat()}（as of {day.isoformat()}）"
+        ]
+        for o in found:
+            window = (
+                f"{o.opens.isoformat()} 至 {o.due.isoformat()}" if o.opens else f"最迟 {o.due.isoformat()}"
+            )
+            what = f"{o.period} 年度" if o.kind == "annual_report" else "续期"
+            late = " 已逾期 overdue" if o.overdue(day) else ""
+            lines.append(f"  {_KIND_ZH[o.kind]} {what}: {window}{late} — {'；'.join(o.citations)}")
+        if not found:
+            lines.append("  无 none")
         click.echo("\n".join(lines))
