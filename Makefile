@@ -29,7 +29,10 @@ run: install
 # (and drops) test_<name>; a name of this run's own keeps two runs on one server apart.
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/licensedesk_$(shell date +%s%N)
 
+# System packages first (chromium, CJK fonts, poppler, LibreOffice, nginx, PostgreSQL client): installed
+# when this runs as root with apt-get, otherwise it stops at once naming what is missing.
 test: install
+	scripts/system-packages.sh
 	$(BIN)/python -m pytest
 	DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest tests/web tests/bench/test_web.py -p no:cacheprovider
 

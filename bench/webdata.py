@@ -578,6 +578,7 @@ class _Writer:
         ]
         case = t[Case].add(
             agency_id=s.agency_id,
+            number=f"{s.opened.year}-{t[Case].next_id:06d}",  # unique: the row id is
             company_id=company,
             license_id=LICENSE,
             ruleset_version=RULESET,

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.web.cases.services import case_run_check, case_transition
 from licensedesk.web.materials.models import CaseMaterial, MaterialStatus, ReviewStatus
 from web import factories as f
@@ -31,7 +32,8 @@ from .steps import sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LETTER = "application_letter"  # 书面申请: PDF or image, no date rule, nothing to confirm
-PROFILE_DOC = "company_profile"  # 公司概况: PDF or DOCX
+CLIENT_DOC = "credit_proof"  # 公司信誉情况证明材料: the client's own, no date rule, nothing to confirm
+CLIENT_DOC_TITLE = "公司信誉情况证明材料"
 
 
 def png(path: Path, text: str) -> Path:
@@ -55,6 +57,9 @@ def pdf(path: Path, text: str) -> Path:
 def upload(page: Any, material_id: str, file: Path) -> None:
     """Choose ``file`` in the material's row of the checklist and send it."""
     row = page.get_by_test_id(f"material-{material_id}")
+    fold = row.get_by_test_id("upload-fold")
+    if fold.get_attribute("open") is None:  # the row's upload control is folded until opened
+        fold.locator("summary").click()
     row.locator('input[type="file"]').set_input_files(str(file))
     row.locator('button[type="submit"]').click()
 
@@ -84,28 +89,39 @@ def test_review_round_with_a_rejection_and_a_corrected_upload(new_page: Any, tmp
     for stage in ("contract_signed", "collecting_materials"):
         case_transition(case=case, to_stage=stage, actor=consultant, expected_version=case.version)
     required = CaseMaterial.objects.filter(case=case, required=True).count()
+    supplied_by = {
+        m.id: m.supplied_by for m in default_catalog().version_on("icp-b25", case.opened_on).version.materials
+    }
+    theirs = [
+        m
+        for m in CaseMaterial.objects.filter(case=case, required=True)
+        if supplied_by[m.material_id] != "agency"
+    ]
+    shown = len(theirs)  # the client's checklist: what is theirs to provide or sign
+    to_provide = sum(1 for m in theirs if supplied_by[m.material_id] == "client")  # asked for now
 
-    # The client sends the signed application letter (a scan) and the company profile (a PDF).
+    # The client sends the signed application letter (a scan) and their credit proof (a PDF).
     client_page = new_page()
     sign_in(client_page, client.username)
     expect(client_page.get_by_test_id("portal-case-row")).to_have_count(1)
     open_requests(client_page, case.pk)
-    expect(client_page.get_by_test_id("materials-progress")).to_have_text(f"已通过 0/{required}")
+    expect(client_page.get_by_test_id("materials-progress")).to_have_text(f"已通过 0/{shown}")
+    expect(client_page.get_by_test_id("material-company_profile")).to_have_count(0)  # the agency drafts it
     upload(client_page, LETTER, png(tmp_path / "书面申请.png", "Application letter, unsealed"))
     letter_row = client_page.get_by_test_id(f"material-{LETTER}")
     expect(letter_row.get_by_test_id("status")).to_have_text("已上传")
     expect(client_page.locator("#materials-checklist .alert-success")).to_have_text(
         "“法定代表人签署的书面申请”第 1 版已上传。"
     )
-    upload(client_page, PROFILE_DOC, pdf(tmp_path / "公司概况.pdf", "Company profile"))
-    expect(client_page.get_by_test_id(f"material-{PROFILE_DOC}").get_by_test_id("status")).to_have_text(
+    upload(client_page, CLIENT_DOC, pdf(tmp_path / "信用.pdf", "Credit report"))
+    expect(client_page.get_by_test_id(f"material-{CLIENT_DOC}").get_by_test_id("status")).to_have_text(
         "已上传"
     )
     assert letter_row.locator(".material-files a").inner_text() == "书面申请.png"
     # The list of what is still to send, above the checklist, follows the uploads.
     asked = client_page.locator(".material-requests li")
-    expect(asked).to_have_count(required - 2)
-    expect(asked.filter(has_text="公司概况")).to_have_count(0)
+    expect(asked).to_have_count(to_provide - 1)
+    expect(asked.filter(has_text=CLIENT_DOC_TITLE)).to_have_count(0)
     screenshot(client_page, "materials-01-client-uploaded")
 
     # The consultant rejects the letter: the company seal is missing …
@@ -120,8 +136,22 @@ def test_review_round_with_a_rejection_and_a_corrected_upload(new_page: Any, tmp
     expect(staff.locator(".messages")).to_have_text("审核结果已保存。")
     assert "已退回" in staff.locator("main").inner_text()
 
-    # … accepts the company profile …
-    open_material(staff, case.pk, PROFILE_DOC)
+    # The client's portal shows the rejection and its reason at once (the round is still open), and
+    # lists the letter among what is asked of them now.
+    client_page.goto(f"/portal/cases/{case.pk}/")
+    ask = client_page.locator('[data-testid="portal-ask"][data-kind="material"]').filter(
+        has_text="法定代表人签署的书面申请"
+    )
+    expect(ask).to_have_text(
+        "已退回 法定代表人签署的书面申请：缺少公司公章（请在右下角加盖公司公章后重新扫描上传。） · 上传"
+    )
+    expect(client_page.get_by_test_id("portal-waiting")).to_have_count(0)
+    screenshot(client_page, "materials-02b-client-sees-rejection")
+    open_requests(client_page, case.pk)
+    expect(client_page.get_by_test_id(f"material-{LETTER}").get_by_test_id("status")).to_have_text("已退回")
+
+    # … accepts the client's credit proof …
+    open_material(staff, case.pk, CLIENT_DOC)
     staff.locator("form.material-accept").get_by_role("button", name="通过").click()
     expect(staff.locator(".messages")).to_have_text("审核结果已保存。")
 
@@ -145,7 +175,7 @@ def test_review_round_with_a_rejection_and_a_corrected_upload(new_page: Any, tmp
     expect(request).to_contain_text("已退回：缺少公司公章（请在右下角加盖公司公章后重新扫描上传。）")
     letter_row = client_page.get_by_test_id(f"material-{LETTER}")
     expect(letter_row.get_by_test_id("status")).to_have_text("已退回")
-    expect(client_page.get_by_test_id(f"material-{PROFILE_DOC}").get_by_test_id("status")).to_have_text(
+    expect(client_page.get_by_test_id(f"material-{CLIENT_DOC}").get_by_test_id("status")).to_have_text(
         "已通过"
     )
     screenshot(client_page, "materials-04-client-request")
@@ -169,7 +199,7 @@ def test_review_round_with_a_rejection_and_a_corrected_upload(new_page: Any, tmp
     # The checklist on the case page counts both.
     staff.goto(f"/cases/{case.pk}/")
     expect(staff.get_by_test_id("materials-progress")).to_have_text(f"已通过 2/{required}")
-    for material_id in (LETTER, PROFILE_DOC):
+    for material_id in (LETTER, CLIENT_DOC):
         expect(staff.get_by_test_id(f"material-{material_id}").get_by_test_id("status")).to_have_text(
             "已通过"
         )
@@ -177,12 +207,12 @@ def test_review_round_with_a_rejection_and_a_corrected_upload(new_page: Any, tmp
     # … and so does the client's portal.
     client_page.goto(f"/portal/cases/{case.pk}/")
     expect(client_page.get_by_test_id("portal-materials-progress")).to_have_text(
-        f"必需材料已通过 2 / {required} 项"
+        f"必需材料已通过 2 / {shown} 项"
     )
     # What the portal asks for now leaves out what was accepted.
     asked = client_page.locator('[data-testid="portal-ask"][data-kind="material"]')
-    expect(asked).to_have_count(required - 2)
-    for title in ("法定代表人签署的书面申请", "公司概况"):
+    expect(asked).to_have_count(to_provide - 1)
+    for title in ("法定代表人签署的书面申请", CLIENT_DOC_TITLE, "公司概况"):
         expect(asked.filter(has_text=title)).to_have_count(0)
     screenshot(client_page, "materials-07-client-portal")
     letter = CaseMaterial.objects.get(case=case, material_id=LETTER)

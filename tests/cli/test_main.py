@@ -157,6 +157,10 @@ def test_catalog_list_show_validate(tmp_path: Path) -> None:
         "registered_capital: 注册资本 / Registered capital — 电信业务经营许可管理办法 第六条" in shown.stdout
     )
     assert "acceptance: 5个工作日" in shown.stdout
+    assert "  credit_proof: 公司信誉情况证明材料 [statutory, always, supplied by client]" in shown.stdout
+    assert (
+        "  guarantee_letter: 保证书 [agency_practice, conditional, supplied by agency_signed]" in shown.stdout
+    )
     assert run("catalog", "show", "nope").returncode == 2
     ok = run("catalog", "validate")
     assert ok.returncode == 0
@@ -277,3 +281,43 @@ def test_check_accepts_any_contract_profile(profile: dict) -> None:
     assert done.returncode == expected, done.stderr
     if expected == 0:
         assert list(result_validator().iter_errors(json.loads(done.stdout))) == []
+
+
+def test_check_refuses_contradictions_naming_each_path(tmp_path: Path) -> None:
+    profile = json.loads((EXAMPLES / "eligible-shenzhen.json").read_text(encoding="utf-8"))
+    profile["company"]["established_on"] = "2030-01-01"
+    profile["company"]["staff_total"], profile["company"]["technical_staff"] = 3, 5
+    profile["company"]["shareholders"][1]["share_pct"] = 40
+    profile["company"]["legal_representative"]["mobile"] = "1380013800"
+    profile["service"]["websites"][0]["icp_filing_number"] = "粤ICP备2024ABC号"
+    path = tmp_path / "contradictory.json"
+    path.write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
+    result = run("check", str(path), "--as-of", "2026-12-03")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"licensedesk: {path}: 5 problem(s) / 发现 5 处错误"
+    assert lines[1:] == [
+        "  company.established_on: the founding date 2030-01-01 is after the as-of date 2026-12-03 / "
+        "成立日期 2030-01-01 晚于检查基准日 2026-12-03",
+        "  company.legal_representative.mobile: '1380013800' is not a mobile number; expected 11 digits "
+        "starting with 13–19, such as 13800138000 / “1380013800”不是有效的手机号码，应为以 13–19 开头的 "
+        "11 位数字，如 13800138000",
+        "  service.websites[0].icp_filing_number: '粤ICP备2024ABC号' is not an ICP filing number; expected a "
+        "form like 粤ICP备12345678号-1 or 京ICP备2021123456号 / “粤ICP备2024ABC号”不是有效的 ICP 备案号，"
+        "应形如 粤ICP备12345678号-1 或 京ICP备2021123456号",
+        "  company.technical_staff: 5 technical staff is more than the 3 staff in total / "
+        "专业技术人员 5 人多于员工总数 3 人",
+        "  company.shareholders: the shareholders' shares add up to 110 %, more than 100 % / "
+        "各股东持股比例合计 110%，超过 100%",
+    ]
+
+
+def test_check_judges_the_founding_date_on_the_as_of_date() -> None:
+    # eligible-shenzhen was founded on 2021-03-15: fine today, a contradiction on an earlier as-of date
+    assert run("check", str(EXAMPLES / "eligible-shenzhen.json"), "--as-of", "2026-12-03").returncode == 0
+    early = run("check", str(EXAMPLES / "eligible-shenzhen.json"), "--as-of", "2020-01-01")
+    assert early.returncode == 2
+    assert "company.established_on: the founding date 2021-03-15 is after the as-of date 2020-01-01" in (
+        early.stderr
+    )

@@ -15,7 +15,7 @@ from licensedesk.core.provinces import province_by_code
 
 AS_OF = date(2026, 11, 28)
 PROVINCE_CODES = load_schema(PROFILE_SCHEMA)["properties"]["company"]["properties"]["province"]["enum"]
-NO_PROVINCE_WARNING = "未填写注册省份（company.province），无法确定受理的通信管理局。"
+NO_PROVINCE_WARNING = "企业档案未填写注册省份，无法确定受理的通信管理局。"
 
 
 def check(company: dict[str, Any], service: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -89,8 +89,8 @@ def test_absent_province_is_unknown_with_a_warning(service: dict[str, Any] | Non
     assert result["authority"]["name_zh"] == "待定（须填写注册省份）"
     assert NO_PROVINCE_WARNING in result["warnings"]
     assert (
-        "The province (company.province) is not given, so the issuing administration cannot be named."
-        in result["warnings_en"]
+        "The province of registration is not given in the company profile, so the issuing administration "
+        "cannot be named." in result["warnings_en"]
     )
 
 

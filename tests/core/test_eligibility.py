@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from licensedesk.core.catalog.loader import load_catalog
-from licensedesk.core.eligibility import check_profile, evaluator_for
+from licensedesk.core.eligibility import _find_out_from, check_profile, evaluator_for
 from licensedesk.core.profile import load_profile, validate_profile
 
 AS_OF = date(2026, 11, 28)
@@ -40,6 +41,19 @@ def test_examples(name: str, verdict: str) -> None:
     assert ev.check(loaded.to_contract())["verdict"] == verdict
     assert ev.verdict(loaded.to_contract()) == verdict
     assert check_profile(loaded, license_id="icp-b25", as_of=AS_OF) == ev.check(loaded)
+
+
+def test_each_material_says_who_supplies_it() -> None:
+    """Additive field of the check result (the contract allows more fields): the portal asks the client
+    only for what is theirs to provide or sign."""
+    result = evaluator_for("icp-b25", AS_OF).check(load_profile(EXAMPLES / "eligible-shenzhen.json"))
+    supplied = {m["id"]: m["supplied_by"] for m in result["materials"]}
+    assert (supplied["business_license"], supplied["company_profile"], supplied["guarantee_letter"]) == (
+        "client",
+        "agency",
+        "agency_signed",
+    )
+    assert set(supplied.values()) == {"client", "agency", "agency_signed"}
 
 
 def test_result_header() -> None:
@@ -88,7 +102,29 @@ def test_unknown_values_are_left_out_of_the_trace() -> None:
     capital = conditions(result)["registered_capital"]
     assert capital["status"] == "unknown"
     assert capital["trace"] == {"coverage": "provincial", "minimum": 1_000_000}
+    # unknown is not unmet: what to find out, not the remedy for too little capital
+    assert "remedy" not in capital
+    assert capital["find_out"] == "查看营业执照或国家企业信用信息公示系统上的注册资本，填写注册资本（元）。"
+    assert capital["find_out_en"] == (
+        "Look up the registered capital on the business license or the national enterprise credit "
+        "publicity system and fill it in (yuan)."
+    )
+
+
+def test_unmet_condition_gives_the_remedy_and_no_find_out() -> None:
+    profile = json.loads((EXAMPLES / "incomplete.json").read_text(encoding="utf-8"))
+    profile["company"]["registered_capital_cny"] = 10
+    capital = conditions(evaluator_for("icp-b25", AS_OF).check(profile))["registered_capital"]
+    assert capital["status"] == "unmet"
     assert capital["remedy"] == "增加注册资本至不低于 100 万元（认缴即可）并完成工商变更登记。"
+    assert "find_out" not in capital
+
+
+def test_unknown_without_own_guidance_names_the_missing_fields_by_label() -> None:
+    assert _find_out_from(["company.staff_total", "company.technical_staff"]) == (
+        "请查明并填写：员工总数、技术人员数。",
+        "Find out and fill in: Staff, Technical staff.",
+    )
 
 
 def test_materials_depend_on_unknown_fields() -> None:

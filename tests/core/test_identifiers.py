@@ -559,3 +559,34 @@ def test_huge_digit_runs_do_not_hit_int_limits() -> None:
         for parser in PARSERS:
             with pytest.raises(IdentifierError):
                 parser(raw)
+
+
+# -- telephone numbers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13800138000", "13800138000"),
+        ("+86 138 0013 8000", "13800138000"),
+        ("0755-12345678", "0755-12345678"),
+        ("0755 8321 6688", "0755-83216688"),
+        ("010-1234567转801", "010-1234567-801"),
+        ("0755-12345678-801", "0755-12345678-801"),
+        ("400-820-1234", "400-820-1234"),
+    ],
+)
+def test_phone_numbers_accepted(value: str, expected: str) -> None:
+    from licensedesk.core.identifiers import validate_phone
+
+    assert validate_phone(value) == expected
+
+
+@pytest.mark.parametrize("value", ["1380013800", "12800138000", "0755-1234", "12345678", "电话"])
+def test_phone_numbers_refused(value: str) -> None:
+    from licensedesk.core.identifiers import IdentifierError, validate_phone
+
+    with pytest.raises(IdentifierError) as info:
+        validate_phone(value)
+    assert info.value.code == "phone.format"
+    assert "0755-12345678" in info.value.message_zh

@@ -639,3 +639,132 @@ def test_load_file_with_a_violation_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(path)
     assert str(info.value) == f"{path}: company.staff_total: Input should be a valid integer / 应为整数"
+
+
+# -- contradictions and formats the schema cannot express (issue 10 item 10) -----------------------
+
+AS_OF = date(2026, 12, 3)
+
+
+def problems_on(data: Any, as_of: date = AS_OF) -> list[tuple[str, str, str]]:
+    with pytest.raises(ProfileError) as info:
+        validate_profile(data, as_of=as_of)
+    return [(p.path, p.code, p.message) for p in info.value.problems]
+
+
+def test_founding_date_after_the_as_of_date_is_refused() -> None:
+    assert problems_on(profile(company={"established_on": "2030-01-01"})) == [
+        (
+            "company.established_on",
+            "date_after_as_of",
+            "the founding date 2030-01-01 is after the as-of date 2026-12-03 / "
+            "成立日期 2030-01-01 晚于检查基准日 2026-12-03",
+        )
+    ]
+    # the as-of date decides: founded on the day itself is fine, and on an earlier as-of date it is not
+    validate_profile(profile(company={"established_on": "2026-12-03"}), as_of=AS_OF)
+    assert problems_on(profile(company={"established_on": "2021-03-15"}), as_of=date(2020, 1, 1))[0][:2] == (
+        "company.established_on",
+        "date_after_as_of",
+    )
+
+
+def test_founding_date_defaults_to_today_in_china() -> None:
+    with pytest.raises(ProfileError) as info:
+        validate_profile(profile(company={"established_on": "2999-01-01"}))
+    assert [p.path for p in info.value.problems] == ["company.established_on"]
+
+
+def test_more_technical_staff_than_staff_is_refused() -> None:
+    assert problems_on(profile(company={"staff_total": 3, "technical_staff": 5})) == [
+        (
+            "company.technical_staff",
+            "technical_staff_above_total",
+            "5 technical staff is more than the 3 staff in total / 专业技术人员 5 人多于员工总数 3 人",
+        )
+    ]
+    validate_profile(profile(company={"staff_total": 3, "technical_staff": 3}), as_of=AS_OF)
+
+
+def test_shares_above_100_percent_are_refused() -> None:
+    holders = [{"name": "甲", "share_pct": 70}, {"name": "乙", "share_pct": 40.5}]
+    assert problems_on(profile(company={"shareholders": holders})) == [
+        (
+            "company.shareholders",
+            "shares_above_100",
+            "the shareholders' shares add up to 110.5 %, more than 100 % / "
+            "各股东持股比例合计 110.5%，超过 100%",
+        )
+    ]
+    holders[1]["share_pct"] = 30
+    validate_profile(profile(company={"shareholders": holders}), as_of=AS_OF)
+
+
+def test_contradictions_are_reported_together() -> None:
+    data = profile(
+        company={
+            "staff_total": 1,
+            "technical_staff": 2,
+            "shareholders": [{"name": "甲", "share_pct": 100}, {"name": "乙", "share_pct": 1}],
+        }
+    )
+    assert [p[0] for p in problems_on(data)] == ["company.technical_staff", "company.shareholders"]
+
+
+def test_contradictions_come_with_the_other_violations() -> None:
+    data = profile(company={"established_on": "2030-01-01", "staff_total": 3, "technical_staff": 5})
+    assert [p[:2] for p in problems_on(data)] == [
+        ("company.established_on", "date_after_as_of"),
+        ("company.technical_staff", "technical_staff_above_total"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        ("粤ICP备2024ABC号", "icp_filing.format"),
+        ("粤ICP备123号", "icp_filing.serial"),
+        ("川ICP备12345678号", "icp_filing.province"),
+    ],
+)
+def test_malformed_icp_filing_number_is_refused(number: str, code: str) -> None:
+    data = profile(service={"websites": [{"domain": "example.cn", "icp_filing_number": number}]})
+    [(path, got, message)] = problems_on(data)
+    assert (path, got) == ("service.websites[0].icp_filing_number", code)
+    assert " / " in message  # bilingual
+
+
+def test_malformed_icp_filing_message() -> None:
+    data = profile(service={"websites": [{"domain": "example.cn", "icp_filing_number": "粤ICP备2024ABC号"}]})
+    assert problems_on(data)[0][2] == (
+        "'粤ICP备2024ABC号' is not an ICP filing number; expected a form like 粤ICP备12345678号-1 or "
+        "京ICP备2021123456号 / “粤ICP备2024ABC号”不是有效的 ICP 备案号，"
+        "应形如 粤ICP备12345678号-1 或 京ICP备2021123456号"
+    )
+
+
+def test_valid_icp_filing_number_is_kept() -> None:
+    data = profile(
+        service={"websites": [{"domain": "example.cn", "icp_filing_number": "粤ICP备2021123456号-1"}]}
+    )
+    site = validate_profile(data, as_of=AS_OF).to_contract()["service"]["websites"][0]
+    assert site["icp_filing_number"] == "粤ICP备2021123456号-1"
+
+
+@pytest.mark.parametrize("mobile", ["1380013800", "12800138000", "138001380001", "0755-12345678"])
+def test_malformed_mobile_is_refused(mobile: str) -> None:
+    data = profile(company={"legal_representative": {"name": "陈志远", "mobile": mobile}})
+    assert problems_on(data) == [
+        (
+            "company.legal_representative.mobile",
+            "mobile.format",
+            f"'{mobile}' is not a mobile number; expected 11 digits starting with 13–19, such as "
+            f"13800138000 / “{mobile}”不是有效的手机号码，应为以 13–19 开头的 11 位数字，如 13800138000",
+        )
+    ]
+
+
+def test_mobile_is_normalised() -> None:
+    data = profile(company={"legal_representative": {"name": "陈志远", "mobile": "+86 138 0013 8000"}})
+    company = validate_profile(data, as_of=AS_OF).to_contract()["company"]
+    assert company["legal_representative"]["mobile"] == "13800138000"

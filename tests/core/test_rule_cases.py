@@ -18,6 +18,9 @@ the rules are applied on, and what the check result must say. Keys of ``expect``
     ``{id, name_zh}``.
 ``reason_contains`` / ``reason_not_contains``
     ``{condition_id: [substrings of the Chinese reason]}``.
+``find_out_contains`` / ``remedy_contains``
+    ``{condition_id: [substrings]}`` of the Chinese "what to find out" (unknown conditions only) and of
+    the remedy (unmet conditions only); every case also checks that each appears for its status alone.
 ``warnings_contain`` / ``warnings_not_contain``
     substrings, each matched against the Chinese warnings.
 
@@ -86,6 +89,8 @@ BASE_STATUSES = {
 CASE_KEYS = {"name", "as_of", "profile", "absent", "expect"}
 EXPECT_KEYS = {
     "verdict",
+    "find_out_contains",
+    "remedy_contains",
     "conditions",
     "missing_fields",
     "materials_required",
@@ -186,7 +191,14 @@ def test_rule_case(license_id: str, case: dict[str, Any]) -> None:
             )
         if cond["status"] == "unknown":
             check(bool(cond.get("missing_fields")), f"{cid}: unknown without missing_fields")
+            check(bool(cond.get("find_out")), f"{cid}: unknown without what to find out")
         else:
+            check("find_out" not in cond, f"{cid}: {cond['status']} but says what to find out")
+        if cond["status"] != "unmet":
+            check(
+                "remedy" not in cond, f"{cid}: {cond['status']} but gives the remedy {cond.get('remedy')!r}"
+            )
+        if cond["status"] != "unknown":
             check("missing_fields" not in cond, f"{cid}: {cond['status']} but names missing_fields")
 
     for mid in expect.get("materials_required") or []:
@@ -208,6 +220,11 @@ def test_rule_case(license_id: str, case: dict[str, Any]) -> None:
                 part in conditions[cid]["reason"],
                 f"{cid}: reason {conditions[cid]['reason']!r} lacks {part!r}",
             )
+    for key in ("find_out", "remedy"):
+        for cid, parts in (expect.get(f"{key}_contains") or {}).items():
+            for part in parts:
+                got = conditions[cid].get(key, "")
+                check(part in got, f"{cid}: {key} {got!r} lacks {part!r}")
     for cid, parts in (expect.get("reason_not_contains") or {}).items():
         for part in parts:
             check(

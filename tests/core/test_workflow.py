@@ -11,8 +11,8 @@ import pytest
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.catalog.models import Workflow
 from licensedesk.core.deadlines import add_period
-from licensedesk.core.errors import WorkflowError
-from licensedesk.core.workflow import WITHDRAWN, StageMachine, machine_for
+from licensedesk.core.errors import InvalidInput, WorkflowError
+from licensedesk.core.workflow import WITHDRAWN, PreviousEvent, StageMachine, check_event, machine_for
 
 
 @pytest.fixture
@@ -122,3 +122,60 @@ def test_the_stage_machine_imports_no_django() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_moves_to_the_authority_carry_their_records_and_ends_are_marked(machine: StageMachine) -> None:
+    move = machine.move("drafting", "submitted_online")
+    assert move.records is not None and move.records.event == "online_submission" and not move.terminal
+    assert [f.id for f in machine.move("under_authority_review", "correction_requested").records.fields] == [
+        "items",
+        "due_on",
+    ]
+    assert machine.move("under_authority_review", "rejected").terminal
+    assert machine.move("drafting", WITHDRAWN).terminal and machine.move("approved", "licensed").terminal
+    assert machine.move("contract_signed", "collecting_materials").records is None
+
+
+def test_check_event_refuses_a_future_date_and_one_before_the_previous_event(machine: StageMachine) -> None:
+    records = machine.move("paper_submitted", "under_authority_review").records
+    today = date(2026, 3, 10)
+    with pytest.raises(InvalidInput) as caught:
+        check_event(records, occurred_on=date(2026, 3, 11), reference={"notice_number": "1"}, today=today)
+    assert caught.value.message_zh == "受理日期（2026-03-11）不能晚于今天（2026-03-10）。"
+    assert caught.value.message == "The acceptance date (2026-03-11) cannot be after today (2026-03-10)."
+    previous = PreviousEvent(date(2026, 3, 5), "递交纸质材料", "Paper set delivered")
+    with pytest.raises(InvalidInput) as caught:
+        check_event(
+            records,
+            occurred_on=date(2026, 3, 4),
+            reference={"notice_number": "1"},
+            today=today,
+            previous=previous,
+        )
+    assert (
+        caught.value.message_zh
+        == "受理日期（2026-03-04）不能早于上一事件“递交纸质材料”的日期（2026-03-05）。"
+    )
+    assert check_event(
+        records,
+        occurred_on=date(2026, 3, 5),
+        reference={"notice_number": " 粤通受〔2026〕12号 "},
+        today=today,
+        previous=previous,
+    ) == {"notice_number": "粤通受〔2026〕12号"}
+
+
+def test_check_event_names_every_missing_or_unknown_field(machine: StageMachine) -> None:
+    records = machine.move("under_authority_review", "correction_requested").records
+    with pytest.raises(InvalidInput) as caught:
+        check_event(
+            records,
+            occurred_on=date(2026, 3, 5),
+            reference={"due_on": "5 March", "memo": "x"},
+            today=date(2026, 3, 5),
+        )
+    assert caught.value.details["fields"] == {
+        "memo": "此事件没有“memo”一项。",
+        "items": "请填写补正内容。",
+        "due_on": "补正期限须为日期（年-月-日）。",
+    }

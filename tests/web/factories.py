@@ -144,6 +144,7 @@ class CaseFactory(DjangoModelFactory):
 
     company = factory.SubFactory(ClientCompanyFactory)
     agency = factory.LazyAttribute(lambda o: o.company.agency)
+    number = factory.Sequence(lambda n: f"T-{n + 1:04d}")
     license_id = LICENSE
     ruleset_version = RULESET
     stage = "qualification_review"

@@ -337,3 +337,39 @@ def test_an_admin_showing_an_unscoped_relation_is_refused_at_registration() -> N
 
     with pytest.raises(ImproperlyConfigured, match="assignee"):
         LeakyTaskAdmin(Task, admin.AdminSite(name="leaky"))
+
+
+def test_the_audit_trail_has_chinese_model_and_field_names(tenant: Any) -> None:
+    """The admin names the audit trail and its columns in Chinese (``verbose_name`` through gettext),
+    not ``审计事件 audit event`` nor the field names ``seq`` / ``occurred_at`` / ``actor_label``."""
+    case_run_check(case=tenant.case, actor=tenant.consultant)
+    client = Client()
+    client.force_login(tenant.admin, backend="django.contrib.auth.backends.ModelBackend")
+    page = lxml.html.fromstring(client.get(reverse("admin:audit_auditevent_changelist")).content.decode())
+    headings = [
+        " ".join(th.text_content().split()) for th in page.xpath('//table[@id="result_list"]/thead//th')
+    ]
+    assert headings[:3] == ["序号", "发生时间", "操作"], headings
+    assert "操作人名称" in headings and "案件" in headings
+    title = page.findtext(".//title")
+    assert "审计事件" in title and "audit event" not in title
+    event = AuditEvent.objects.filter(agency=tenant.agency).first()
+    change = client.get(reverse("admin:audit_auditevent_change", kwargs={"object_id": event.pk}))
+    labels = [
+        " ".join(x.text_content().split())
+        for x in lxml.html.fromstring(change.content.decode()).xpath(
+            "//div[contains(@class, 'form-row')]//label"
+        )
+    ]
+    assert {"序号:", "发生时间:", "操作人:", "变更前:", "变更后:", "详细信息:"} <= set(labels), labels
+
+
+def test_the_admin_index_names_every_model_in_chinese_only(tenant: Any) -> None:
+    """The sidebar and index list the models by their Chinese names (they read ``案件 cases``,
+    ``用户 users`` …, half English)."""
+    client = Client()
+    client.force_login(tenant.admin, backend="django.contrib.auth.backends.ModelBackend")
+    page = lxml.html.fromstring(client.get(reverse("admin:index")).content.decode())
+    names = {" ".join(a.text_content().split()) for a in page.xpath('//div[@id="content-main"]//th/a')}
+    assert {"客户企业", "案件", "资格检查", "备注", "任务", "代办机构", "用户", "审计事件"} <= names, names
+    assert not [n for n in names if any("a" <= c.lower() <= "z" for c in n)], names

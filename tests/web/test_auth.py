@@ -91,7 +91,9 @@ def test_served_directly_a_spoofed_forwarded_address_does_not_escape_the_lockout
     assert statuses == [200, 200, 200, 200, 429]
 
 
-def test_login_page_sets_security_headers_and_secure_cookies(db: Any) -> None:
+def test_login_page_sets_security_headers_and_secure_cookies(db: Any, settings: Any) -> None:
+    # as configured for HTTPS (tests/web/test_settings.py: when the default turns them on)
+    settings.CSRF_COOKIE_SECURE = settings.SESSION_COOKIE_SECURE = True
     response = Client().get(reverse("login"))
     assert response.status_code == 200
     assert response["X-Frame-Options"] == "DENY"
@@ -102,7 +104,28 @@ def test_login_page_sets_security_headers_and_secure_cookies(db: Any) -> None:
     assert "camera=()" in response["Permissions-Policy"]
     csrf = response.cookies[project_settings.CSRF_COOKIE_NAME]
     assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
-    assert project_settings.SESSION_COOKIE_SECURE and project_settings.SESSION_COOKIE_HTTPONLY
+    assert project_settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_sign_in_over_plain_http_works_with_the_default_cookie_settings(db: Any) -> None:
+    """The default (no HTTPS configured): the CSRF cookie is not Secure, so a browser on an office LAN
+    address over plain HTTP sends it back and the sign-in form is accepted."""
+    from .factories import UserFactory
+
+    UserFactory(username="lan-user")
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("login"), HTTP_HOST="127.0.0.1")
+    cookie = page.cookies[project_settings.CSRF_COOKIE_NAME]
+    assert not cookie["secure"]
+    response = client.post(
+        reverse("login"),
+        {
+            "csrfmiddlewaretoken": page.context["csrf_token"],
+            "username": "lan-user",
+            "password": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
 
 
 def test_pages_need_a_login(db: Any) -> None:

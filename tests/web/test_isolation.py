@@ -33,6 +33,7 @@ from licensedesk.web.cases.services import (
 )
 from licensedesk.web.documents.models import AgencyTemplate
 from licensedesk.web.documents.services import agency_template_upload
+from licensedesk.web.inbox.models import InboxItem
 from licensedesk.web.materials.models import CaseMaterial, MaterialFile
 from licensedesk.web.materials.services import IncomingFile, material_upload
 from licensedesk.web.portal.services import invitation_create
@@ -108,6 +109,7 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
         "cases.task": task,
         "cases.licenserecord": record,
         "audit.auditevent": AuditEvent.objects.filter(agency=tenant.agency).order_by("-seq").first(),
+        "inbox.inboxitem": InboxItem.objects.get(case=case),  # the client's upload, for the consultant
     }
 
 
@@ -122,7 +124,7 @@ def _seed_material(case: Any, client_user: Any, company: Any) -> MaterialFile:
 def _seed_documents(case: Any, staff: Any) -> dict[str, Any]:
     """Generated documents and a submission bundle on ``case`` (one signed document, as the client of
     the company may download it, and one not)."""
-    job = generate_now(make_ready(case, staff), staff, bundle=True)
+    job = generate_now(make_ready(case, staff), staff, bundle=True, confirmed=True)
     documents = {d.document_id: d for d in job.documents.all()}
     return {
         "documents.generateddocument": documents["application_letter"],  # for signature
@@ -170,6 +172,7 @@ def _markers(tenant: Any, *, whole_agency: bool) -> list[str]:
 CASE_WRITES = (
     "cases:run_check",
     "cases:move",
+    "cases:undo_move",
     "cases:override",
     "cases:license",
     "cases:note_create",
@@ -206,6 +209,8 @@ def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
             yield shown, reverse(name, kwargs={"case_id": victims["cases.case"].pk}), True
         elif name in ("materials:item", "materials:upload", "materials:start_review"):
             yield shown, reverse(name, kwargs={"pk": victims["materials.casematerial"].pk}), True
+        elif name == "inbox:open":
+            yield shown, reverse(name, kwargs={"pk": victims["inbox.inboxitem"].pk}), True
         elif name == "materials:review":
             yield shown, reverse(name, kwargs={"pk": victims["materials.materialversion"].pk}), True
         elif name == "materials:download":

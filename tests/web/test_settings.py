@@ -101,3 +101,30 @@ def test_migrations_are_committed(db: None) -> None:
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+_COOKIES = "from licensedesk.web import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+
+
+def test_cookies_are_not_secure_on_plain_http_by_default_even_with_debug_off() -> None:
+    """DEBUG off alone no longer means Secure cookies: over plain HTTP on a LAN address sign-in failed."""
+    result = _settings_in_subprocess(_COOKIES, LICENSEDESK_DEBUG="0")
+    assert result.stdout.split() == ["False", "False"], result.stderr
+
+
+def test_cookies_are_secure_when_https_is_configured() -> None:
+    for env in (
+        {"LICENSEDESK_SSL_REDIRECT": "1"},
+        {"LICENSEDESK_HSTS_SECONDS": "31536000"},
+        {"LICENSEDESK_BASE_URL": "https://licensedesk.example.cn"},
+        {"LICENSEDESK_SECURE_COOKIES": "1"},
+    ):
+        result = _settings_in_subprocess(_COOKIES, **env)
+        assert result.stdout.split() == ["True", "True"], (env, result.stderr)
+
+
+def test_secure_cookies_setting_overrides_an_https_base_url() -> None:
+    result = _settings_in_subprocess(
+        _COOKIES, LICENSEDESK_BASE_URL="https://licensedesk.example.cn", LICENSEDESK_SECURE_COOKIES="0"
+    )
+    assert result.stdout.split() == ["False", "False"], result.stderr

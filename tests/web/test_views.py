@@ -70,6 +70,7 @@ def test_the_frame_has_landmarks_navigation_by_role_and_a_post_sign_out(tenant: 
         "看板",
         "案件",
         "我的任务",
+        "收件箱",  # no unread items: no count
         "企业",
     ]
     assert 'aria-current="page">看板' in nav

@@ -106,16 +106,18 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def check(profile: Path, license_id: str, as_of: date | None, fmt: str) -> None:
     """Check one company profile (JSON or YAML; - reads standard input) against a license's rules."""
+    as_of = as_of or today_in_china()  # the profile is judged on the same date as the rules
+    evaluator = _evaluator(license_id, as_of)  # an unknown license or date is reported first
     try:
         if str(profile) == "-":
             company = validate_profile(
-                parse_profile_text(sys.stdin.read(), source="<stdin>"), source="<stdin>"
+                parse_profile_text(sys.stdin.read(), source="<stdin>"), source="<stdin>", as_of=as_of
             )
         else:
-            company = load_profile(profile)
+            company = load_profile(profile, as_of=as_of)
     except ProfileError as exc:
         _profile_errors(exc)
-    result = _evaluator(license_id, as_of).check(company)
+    result = evaluator.check(company)
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -181,7 +183,7 @@ def catalog_show(license_id: str, as_of: date | None, fmt: str) -> None:
             if m.required_when is True
             else ("on request" if m.required_when is False else "conditional")
         )
-        out.append(f"  {m.id}: {m.title.zh} [{m.basis}, {when}]")
+        out.append(f"  {m.id}: {m.title.zh} [{m.basis}, {when}, supplied by {m.supplied_by}]")
     out += ["", "时限 Time limits"]
     for t in version.time_limits:
         unit = {"days": "日", "working_days": "个工作日"}[t.unit]
@@ -359,6 +361,10 @@ def _register_web_commands() -> None:
 
 
 _register_web_commands()
+
+from licensedesk.cli.clocks import register as register_clock_commands  # noqa: E402  (uses the helpers above)
+
+register_clock_commands(cli, date_type=DATE, fail=_fail, catalog=_catalog, today=today_in_china)
 
 
 register_document_commands(cli)

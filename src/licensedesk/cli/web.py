@@ -116,8 +116,42 @@ def serve(
         click.echo(
             f"\nlicensedesk 许可证办理台: {url}  (登录 sign in at {url}accounts/login/; Ctrl-C stops)\n"
         )
+        notice = plain_http_notice(host, secure_cookies=_secure_cookies())
+        if notice:
+            click.echo(notice + "\n")
     sys.stdout.flush()
     os.execv(sys.executable, gunicorn_argv(bind=bind, workers=workers, threads=threads, trusted=trusted))
+
+
+def _secure_cookies() -> bool:
+    from django.conf import settings
+
+    return bool(settings.SECURE_COOKIES)
+
+
+def plain_http_notice(host: str, *, secure_cookies: bool) -> str | None:
+    """What to say when the server listens over plain HTTP on an address other machines reach: the
+    passwords cross the network in clear, and with Secure cookies configured the browser drops them so
+    sign-in fails. ``None`` on a loopback address (a browser on this machine) or a Unix socket."""
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return None
+    lines = [
+        f"注意：{host} 上以明文 HTTP 提供服务，密码和会话会以明文在网络中传输。",
+        f"Note: serving plain HTTP on {host}: passwords and sessions cross the network unencrypted.",
+        "To enable HTTPS put nginx with a certificate in front (licensedesk deploy nginx-config,",
+        "deploy/README.md), then serve with --behind-proxy and LICENSEDESK_BASE_URL=https://…",
+        "启用 HTTPS：在前面部署带证书的 nginx（licensedesk deploy nginx-config，见 deploy/README.md）。",
+    ]
+    if secure_cookies:
+        lines.append(
+            "Secure cookies are on (LICENSEDESK_SECURE_COOKIES): browsers drop them over plain HTTP and "
+            "sign-in will fail here until HTTPS is in front. 安全 Cookie 已开启：未启用 HTTPS 时无法登录。"
+        )
+    return "\n".join(lines)
 
 
 def _trusted_proxies(behind_proxy: bool, proxy_ips: tuple[str, ...]) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from licensedesk.core.catalog.loader import Catalog, CompiledVersion, default_catalog, parameters_on
 from licensedesk.core.catalog.models import Citation, Condition, License, Material, Text
-from licensedesk.core.labels import label
+from licensedesk.core.labels import field_label, label
 from licensedesk.core.profile import CompanyProfile
 from licensedesk.core.provinces import province_by_code
 from licensedesk.core.rules.compiler import MET, UNKNOWN, UNMET, VERDICT_NAMES, Outcome, Unknown
@@ -58,6 +58,13 @@ def _render(pair: _Pair, bindings: Mapping[str, Any], item: dict[str, Any], key:
     item[f"{key}_en"] = pair[1].render(bindings, label)
 
 
+def _find_out_from(missing: tuple[str, ...] | list[str]) -> tuple[str, str]:
+    """Guidance for an unknown condition without its own ``find_out`` text: the missing fields by label."""
+    zh = "、".join(field_label(path, "zh") for path in missing)
+    en = ", ".join(field_label(path, "en") for path in missing)
+    return f"请查明并填写：{zh}。", f"Find out and fill in: {en}."
+
+
 class _ConditionView:
     """What a condition shows that does not depend on the profile, prepared once."""
 
@@ -70,6 +77,7 @@ class _ConditionView:
             for status in ("met", "unmet", "unknown", "not_applicable")
         }
         self.remedy = _pair(spec.remedy)
+        self.find_out = _pair(spec.find_out)
         self.warnings = [_pair(w.text) for w in spec.warnings]
 
 
@@ -86,6 +94,7 @@ class _MaterialView:
             "citation": citation,
             "guidance_zh": spec.guidance.zh,
             "guidance_en": spec.guidance.en,
+            "supplied_by": spec.supplied_by,  # additive: the contract allows more fields
         }
         self.file_kinds = spec.file_kinds
         default = _BASIS_BECAUSE[spec.basis]
@@ -170,7 +179,12 @@ class Evaluator:
         item["citation"] = view.citation
         if status == UNKNOWN:
             item["missing_fields"] = list(outcome.missing)
-        if view.remedy is not None and status in (UNMET, UNKNOWN):
+            # An unknown is not a failure: say what to find out, never the remedy of an unmet condition.
+            if view.find_out is not None:
+                _render(view.find_out, bindings, item, "find_out")
+            else:
+                item["find_out"], item["find_out_en"] = _find_out_from(outcome.missing)
+        if view.remedy is not None and status == UNMET:
             _render(view.remedy, bindings, item, "remedy")
         del bindings["as_of"]
         item["trace"] = _trace(bindings)
@@ -200,8 +214,8 @@ class Evaluator:
         if code is None:
             warnings.add(
                 Text(
-                    zh="未填写注册省份（company.province），无法确定受理的通信管理局。",
-                    en="The province (company.province) is not given, so the issuing "
+                    zh="企业档案未填写注册省份，无法确定受理的通信管理局。",
+                    en="The province of registration is not given in the company profile, so the issuing "
                     "administration cannot be named.",
                 )
             )

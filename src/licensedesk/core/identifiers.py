@@ -44,6 +44,8 @@ __all__ = [
     "parse_icp_filing",
     "parse_license_number",
     "parse_resident_id",
+    "validate_mobile",
+    "validate_phone",
     "validate_resident_id",
     "validate_uscc",
 ]
@@ -485,3 +487,57 @@ def _filing_first_year(serial: str, today: date) -> int | None:
             f"({_FIRST_LICENSE_YEAR}–{today.year}), got {year}",
         )
     return year
+
+
+# --------------------------------------------------------------------------- telephone numbers
+
+_MOBILE_RE = re.compile(r"(?:\+?86-?)?(?P<number>1[3-9][0-9]{9})")
+# Area code 0 + 2–3 digits, subscriber 7–8 digits, optional extension (转 / ext / - / #).
+_LANDLINE_RE = re.compile(
+    r"(?P<area>0[1-9][0-9]{1,2})-?(?P<subscriber>[1-9][0-9]{6,7})(?:(?:-|转|EXT\.?|#)(?P<ext>[0-9]{1,6}))?"
+)
+# 400/800 service numbers, as printed on customer-service pages: 400-820-1234.
+_SERVICE_RE = re.compile(r"(?P<prefix>[48]00)-?(?P<a>[0-9]{3})-?(?P<b>[0-9]{4})")
+
+
+def _phone_text(value: object, kind: str, what_zh: str, what_en: str) -> str:
+    text = _normalise(value, kind, what_zh, what_en)
+    return text.replace("(", "").replace(")", "")
+
+
+def validate_mobile(value: str) -> str:
+    """A mainland mobile number: 11 digits starting 13–19 (an optional +86 is dropped).
+
+    Why a check at all: a 10-digit number saved in the profile ends up on the application form and the
+    administration cannot call back; the typo is cheap to catch when it is typed.
+    """
+    number = _phone_text(value, "mobile", "手机号码", "mobile number")
+    match = _MOBILE_RE.fullmatch(number)
+    if not match:
+        raise IdentifierError(
+            "mobile.format",
+            f"“{_show(number)}”不是有效的手机号码，应为以 13–19 开头的 11 位数字，如 13800138000",
+            f"'{_show(number)}' is not a mobile number; expected 11 digits starting with 13–19, "
+            "such as 13800138000",
+        )
+    return match["number"]
+
+
+def validate_phone(value: str) -> str:
+    """A mobile number, a landline with its area code (0755-12345678, optionally 转 or - and an
+    extension) or a 400/800 service number; returned in one written form (0755-12345678-801)."""
+    number = _phone_text(value, "phone", "电话号码", "phone number")
+    if mobile := _MOBILE_RE.fullmatch(number):
+        return mobile["number"]
+    if landline := _LANDLINE_RE.fullmatch(number):
+        ext = f"-{landline['ext']}" if landline["ext"] else ""
+        return f"{landline['area']}-{landline['subscriber']}{ext}"
+    if service := _SERVICE_RE.fullmatch(number):
+        return f"{service['prefix']}-{service['a']}-{service['b']}"
+    raise IdentifierError(
+        "phone.format",
+        f"“{_show(number)}”不是有效的电话号码，应为 11 位手机号码或带区号的固定电话，"
+        "如 13800138000、0755-12345678 或 0755-12345678-801",
+        f"'{_show(number)}' is not a phone number; expected an 11-digit mobile number or a landline "
+        "with its area code, such as 13800138000, 0755-12345678 or 0755-12345678-801",
+    )

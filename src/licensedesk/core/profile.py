@@ -12,9 +12,10 @@ Absent means *not known yet*. Validation therefore keeps absence and ``null`` ap
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -23,12 +24,21 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from licensedesk.core.identifiers import IdentifierError, validate_resident_id, validate_uscc
+from licensedesk.core.identifiers import (
+    IdentifierError,
+    parse_icp_filing,
+    validate_mobile,
+    validate_resident_id,
+    validate_uscc,
+)
+
+_CHINA = ZoneInfo("Asia/Shanghai")
 
 Province = Literal[
     "CN-AH", "CN-BJ", "CN-CQ", "CN-FJ", "CN-GD", "CN-GS", "CN-GX", "CN-GZ", "CN-HA", "CN-HB", "CN-HE",
@@ -79,6 +89,22 @@ def _uscc(value: str | None, field: str) -> str | None:
         raise PydanticCustomError(exc.code, "{message}", {"message": str(exc), "field": field}) from None
 
 
+def _identifier(exc: IdentifierError) -> PydanticCustomError:
+    """An identifier error as a pydantic error carrying its own bilingual message (see problem_from_error)."""
+    return PydanticCustomError(exc.code, "{message}", {"message": str(exc)})
+
+
+def as_of_of(info: ValidationInfo) -> date:
+    """The as-of date validation runs against: ``context={"as_of": …}``, else today in Beijing."""
+    context = info.context or {}
+    return context.get("as_of") or today_in_china()
+
+
+def today_in_china() -> date:
+    """Legal dates are Chinese dates: 'today' is the date in Beijing, wherever the code runs."""
+    return datetime.now(_CHINA).date()
+
+
 def _unique(values: list[Any] | None) -> list[Any] | None:
     if values is not None and len(set(values)) != len(values):
         raise PydanticCustomError("unique_items", "items must be unique")
@@ -91,6 +117,16 @@ class LegalRepresentative(_Model):
                      "foreign_permanent_resident_id"] = None  # fmt: skip
     id_number: str = None
     mobile: str = None
+
+    @field_validator("mobile")
+    @classmethod
+    def _check_mobile(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return validate_mobile(value)
+        except IdentifierError as exc:
+            raise _identifier(exc) from None
 
     @model_validator(mode="after")
     def _resident_id(self) -> LegalRepresentative:
@@ -147,6 +183,65 @@ class Company(_Model):
     def _check_uscc(cls, value: str | None) -> str | None:
         return _uscc(value, "uscc")
 
+    @field_validator("established_on")
+    @classmethod
+    def _not_after_as_of(cls, value: date | None, info: ValidationInfo) -> date | None:
+        as_of = as_of_of(info)
+        if value is not None and value > as_of:
+            raise PydanticCustomError(
+                "date_after_as_of",
+                "{message}",
+                {
+                    "message": f"the founding date {value.isoformat()} is after the as-of date "
+                    f"{as_of.isoformat()} / 成立日期 {value.isoformat()} 晚于检查基准日 {as_of.isoformat()}"
+                },
+            )
+        return value
+
+
+def _number(value: Any) -> int | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def contradictions(data: Any) -> list[ProfileProblem]:
+    """Values that are each valid but cannot all be true: more technical staff than staff, shares
+    summing above 100 %, each named with its path. Read from the parsed data (numbers only), so they
+    are reported together with any other violation of the same profile."""
+    company = data.get("company") if isinstance(data, dict) else None
+    if not isinstance(company, dict):
+        return []
+    problems = []
+    staff, technical = _number(company.get("staff_total")), _number(company.get("technical_staff"))
+    if staff is not None and technical is not None and 0 <= staff < technical:  # else each is named
+        problems.append(
+            ProfileProblem(
+                path="company.technical_staff",
+                code="technical_staff_above_total",
+                message=f"{_shown_bound(technical)} technical staff is more than the {_shown_bound(staff)} "
+                f"staff in total / 专业技术人员 {_shown_bound(technical)} 人多于员工总数 "
+                f"{_shown_bound(staff)} 人",
+            )
+        )
+    holders = company.get("shareholders")
+    shares = (
+        [_number(h.get("share_pct")) for h in holders if isinstance(h, dict)]
+        if isinstance(holders, list)
+        else []
+    )
+    if shares and all(share is not None and 0 <= share <= 100 for share in shares):  # else each is named
+        total = sum(share for share in shares if share is not None)
+        if total > 100 + 1e-9:
+            shown = f"{total:g}"
+            problems.append(
+                ProfileProblem(
+                    path="company.shareholders",
+                    code="shares_above_100",
+                    message=f"the shareholders' shares add up to {shown} %, more than 100 % / "
+                    f"各股东持股比例合计 {shown}%，超过 100%",
+                )
+            )
+    return problems
+
 
 class PreApproval(_Model):
     area: ApprovalArea
@@ -160,6 +255,16 @@ class Website(_Model):
     domain: str
     owner_uscc: str | None = None
     icp_filing_number: str | None = None
+
+    @field_validator("icp_filing_number")
+    @classmethod
+    def _check_filing(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        try:
+            return parse_icp_filing(value, today=as_of_of(info)).number
+        except IdentifierError as exc:
+            raise _identifier(exc) from None
 
     @field_validator("owner_uscc")
     @classmethod
@@ -297,8 +402,12 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
-def validate_profile(data: Any, *, source: str | None = None) -> CompanyProfile:
-    """Validate a parsed profile (JSON or YAML); raise :class:`ProfileError` listing every violation."""
+def validate_profile(data: Any, *, source: str | None = None, as_of: date | None = None) -> CompanyProfile:
+    """Validate a parsed profile (JSON or YAML); raise :class:`ProfileError` listing every violation.
+
+    ``as_of`` is the date the profile is judged on (the check's as-of date; default today in Beijing):
+    a company cannot be founded after it. The CLI passes ``--as-of``, the web editor today's date, so
+    both refuse the same profiles."""
     if not isinstance(data, dict):
         raise ProfileError(
             [
@@ -312,11 +421,15 @@ def validate_profile(data: Any, *, source: str | None = None) -> CompanyProfile:
         text = json.dumps(data, default=_json_default, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise ProfileError([ProfileProblem(path="", code="json_invalid", message=str(exc))], source) from None
+    contradicted = contradictions(data)
     try:
-        return CompanyProfile.model_validate_json(text)
+        profile = CompanyProfile.model_validate_json(text, context={"as_of": as_of or today_in_china()})
     except ValidationError as exc:
         problems = [problem_from_error(e) for e in exc.errors(include_url=False)]
-        raise ProfileError(problems, source) from None
+        raise ProfileError(problems + contradicted, source) from None
+    if contradicted:
+        raise ProfileError(contradicted, source)
+    return profile
 
 
 def parse_profile_text(text: str, *, source: str, yaml_allowed: bool = True) -> Any:
@@ -352,8 +465,8 @@ def parse_profile_text(text: str, *, source: str, yaml_allowed: bool = True) -> 
         ) from None
 
 
-def load_profile(path: Path) -> CompanyProfile:
-    """Read and validate a profile file (.json, .yaml or .yml)."""
+def load_profile(path: Path, *, as_of: date | None = None) -> CompanyProfile:
+    """Read and validate a profile file (.json, .yaml or .yml) as of ``as_of`` (default today)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -365,4 +478,4 @@ def load_profile(path: Path) -> CompanyProfile:
             [ProfileProblem(path="", code="file_unreadable", message=str(exc))], str(path)
         ) from None
     data = parse_profile_text(text, source=str(path), yaml_allowed=path.suffix.lower() != ".json")
-    return validate_profile(data, source=str(path))
+    return validate_profile(data, source=str(path), as_of=as_of)

@@ -1,5 +1,5 @@
 """A check result as a bilingual text report for the terminal: verdict first, then each condition with
-its reason, legal basis and remedy, then the material checklist."""
+its reason, legal basis and remedy (unmet) or what to find out (unknown), then the material checklist."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ def render_check_text(result: dict[str, Any], company_name: str | None = None) -
             lines.append(_indent("缺少字段 Missing: " + ", ".join(cond["missing_fields"])))
         if cond.get("citation"):
             lines.append(_indent("依据 Basis: " + cond["citation"]))
+        if cond.get("find_out"):
+            lines.append(_indent("待查明 Find out: " + cond["find_out"]))
+            if cond.get("find_out_en"):
+                lines.append(_indent("                 " + cond["find_out_en"]))
         if cond.get("remedy"):
             lines.append(_indent("建议 Remedy: " + cond["remedy"]))
             if cond.get("remedy_en"):

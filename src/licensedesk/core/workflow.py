@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 from licensedesk.core.catalog.loader import Catalog, default_catalog
-from licensedesk.core.catalog.models import RuleVersion, Stage, TimeLimit, Workflow
+from licensedesk.core.catalog.models import Records, RuleVersion, Stage, TimeLimit, Workflow
 from licensedesk.core.deadlines import add_period
-from licensedesk.core.errors import WorkflowError
+from licensedesk.core.errors import InvalidInput, WorkflowError
 
 WITHDRAWN = "withdrawn"
 
@@ -34,6 +35,8 @@ class Move:
     to: str
     guards: tuple[str, ...] = ()
     withdrawal: bool = False
+    records: Records | None = None  # the dated event with the authority this move records
+    terminal: bool = False  # the move ends the case: it needs a confirmation
 
 
 class StageMachine:
@@ -46,13 +49,20 @@ class StageMachine:
         self._time_limits = time_limits
         moves: dict[tuple[str, str], Move] = {}
         for transition in workflow.transitions:
+            terminal = transition.to in self.stages and self.stages[transition.to].terminal
             moves[(transition.source, transition.to)] = Move(
-                transition.source, transition.to, transition.guards
+                transition.source,
+                transition.to,
+                transition.guards,
+                records=transition.records,
+                terminal=terminal,
             )
         if workflow.withdrawable and WITHDRAWN in self.stages:
             for stage in workflow.stages:
                 if not stage.terminal and stage.id != WITHDRAWN and (stage.id, WITHDRAWN) not in moves:
-                    moves[(stage.id, WITHDRAWN)] = Move(stage.id, WITHDRAWN, (), withdrawal=True)
+                    moves[(stage.id, WITHDRAWN)] = Move(
+                        stage.id, WITHDRAWN, (), withdrawal=True, terminal=True
+                    )
         self._moves = moves
 
     @classmethod
@@ -102,6 +112,9 @@ class StageMachine:
             )
         return found
 
+    def all_moves(self) -> list[Move]:
+        return list(self._moves.values())
+
     def guards_used(self) -> set[str]:
         return {guard for move in self._moves.values() for guard in move.guards}
 
@@ -113,6 +126,94 @@ class StageMachine:
             if limit.starts_at_stage == stage_id
         ]
         return min(dates) if dates else None
+
+
+EVENT_TEXT_MAX = 200
+EVENT_LONG_TEXT_MAX = 2000
+
+
+@dataclass(frozen=True)
+class PreviousEvent:
+    """The latest dated event of a case (a new one may not be dated before it)."""
+
+    occurred_on: date
+    title_zh: str
+    title_en: str
+
+
+def check_event(
+    records: Records,
+    *,
+    occurred_on: date,
+    reference: dict[str, Any] | None,
+    today: date,
+    previous: PreviousEvent | None = None,
+) -> dict[str, str]:
+    """Validate what a move records against its catalog declaration; return the reference to store
+    (every declared field, stripped; date fields as ISO dates).
+
+    The event happened on ``occurred_on``: not after ``today`` (the authority cannot have acted
+    tomorrow) and not before the previous event of the case (the order of events is the order the
+    statutory clocks count in). Every problem is raised at once as ``InvalidInput`` whose
+    ``details["fields"]`` maps the field (``occurred_on`` or a reference field id) to its message.
+    """
+    zh: dict[str, str] = {}
+    en: dict[str, str] = {}
+    label = records.date_label
+    if occurred_on > today:
+        zh["occurred_on"] = f"{label.zh}（{occurred_on}）不能晚于今天（{today}）。"
+        en["occurred_on"] = f"The {label.en.lower()} ({occurred_on}) cannot be after today ({today})."
+    elif previous is not None and occurred_on < previous.occurred_on:
+        zh["occurred_on"] = (
+            f"{label.zh}（{occurred_on}）不能早于上一事件“{previous.title_zh}”的日期（{previous.occurred_on}）。"
+        )
+        en["occurred_on"] = (
+            f"The {label.en.lower()} ({occurred_on}) cannot be before the previous event, "
+            f"{previous.title_en} ({previous.occurred_on})."
+        )
+    given = {str(k): v for k, v in (reference or {}).items()}
+    declared = {field.id for field in records.fields}
+    for unknown in sorted(set(given) - declared):
+        zh[unknown] = f"此事件没有“{unknown}”一项。"
+        en[unknown] = f"This event has no field {unknown!r}."
+    cleaned: dict[str, str] = {}
+    for field in records.fields:
+        raw = given.get(field.id)
+        value = "" if raw is None else str(raw).strip()
+        if not value:
+            if field.required:
+                zh[field.id] = f"请填写{field.label.zh}。"
+                en[field.id] = f"Enter the {field.label.en[0].lower()}{field.label.en[1:]}."
+            cleaned[field.id] = ""
+            continue
+        if field.kind == "date":
+            try:
+                day = raw if isinstance(raw, date) else date.fromisoformat(value)
+            except ValueError:
+                zh[field.id] = f"{field.label.zh}须为日期（年-月-日）。"
+                en[field.id] = f"{field.label.en} must be a date (YYYY-MM-DD)."
+                continue
+            if day < occurred_on:
+                zh[field.id] = f"{field.label.zh}（{day}）不能早于{label.zh}（{occurred_on}）。"
+                en[field.id] = (
+                    f"{field.label.en} ({day}) cannot be before the {label.en.lower()} ({occurred_on})."
+                )
+                continue
+            value = day.isoformat()
+        limit = EVENT_LONG_TEXT_MAX if field.kind == "textarea" else EVENT_TEXT_MAX
+        if len(value) > limit:
+            zh[field.id] = f"{field.label.zh}最多 {limit} 个字。"
+            en[field.id] = f"{field.label.en}: at most {limit} characters."
+            continue
+        cleaned[field.id] = value
+    if zh:
+        raise InvalidInput(
+            " ".join(en.values()),
+            code="event.invalid",
+            message_zh="".join(zh.values()),
+            details={"fields": zh, "fields_en": en, "event": records.event},
+        )
+    return cleaned
 
 
 @cache

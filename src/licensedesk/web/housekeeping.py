@@ -80,7 +80,29 @@ def audit_anchors() -> int:
     return len(audit_anchor_configured())
 
 
-TASKS: tuple[Callable[..., object], ...] = (interrupted_generation_jobs, audit_anchors)
+def inbox_overdue_tasks(*, now: datetime) -> int:
+    """Put each open task past its due date in its assignee's (else the consultant's) inbox, once; how
+    many were added (:func:`licensedesk.web.inbox.services.inbox_overdue_tasks`)."""
+    from licensedesk.web.inbox.services import inbox_overdue_tasks as add_overdue
+
+    return add_overdue(now=now)
+
+
+def inbox_digests(*, now: datetime) -> int:
+    """Send the daily inbox digests that are due; how many emails
+    (:func:`licensedesk.web.inbox.services.inbox_digest_send`: each item once, one catch-up digest
+    after downtime)."""
+    from licensedesk.web.inbox.services import inbox_digest_send
+
+    return inbox_digest_send(now=now)
+
+
+TASKS: tuple[Callable[..., object], ...] = (
+    interrupted_generation_jobs,
+    audit_anchors,
+    inbox_overdue_tasks,
+    inbox_digests,
+)
 
 CONTENT_NAME = re.compile(r"^([0-9a-f]{2})/(\1[0-9a-f]{62})$")
 _BATCH = 500

@@ -16,7 +16,9 @@ Environment variables:
 ``DATABASE_URL``             PostgreSQL (``postgresql://user@host:5432/name``) instead of SQLite.
 ``ALLOWED_HOSTS``            comma-separated (default ``localhost,127.0.0.1,[::1]``).
 ``CSRF_TRUSTED_ORIGINS``     comma-separated origins, when served behind a proxy on another origin.
-``LICENSEDESK_BASE_URL``     the address links in emails start with (default http://127.0.0.1:8000).
+``LICENSEDESK_BASE_URL``     the address links in emails start with (when unset, an invitation sent from a
+                             page uses the address that page was served on; otherwise http://127.0.0.1:8000);
+                             an ``https://`` address also turns Secure cookies on.
 ``LICENSEDESK_INVITATION_DAYS`` how long a client invitation link works (default 7).
 ``LICENSEDESK_FROM_EMAIL``   the sender of emails.
 ``LICENSEDESK_EMAIL_BACKEND`` ``smtp`` (default) or ``console``; ``LICENSEDESK_SMTP_HOST`` / ``_PORT`` /
@@ -45,8 +47,9 @@ Environment variables:
                              ``LICENSEDESK_JOB_QUEUE_ALLOWANCE_SECONDS`` how much longer a Celery job may
                              wait in the broker, never started, before it is (default 900).
 ``LICENSEDESK_SECURE_COOKIES`` / ``LICENSEDESK_SSL_REDIRECT`` / ``LICENSEDESK_HSTS_SECONDS`` /
-``LICENSEDESK_BEHIND_PROXY`` tune HTTPS behaviour (defaults: secure cookies when DEBUG is off, no
-redirect, no HSTS, no proxy header trusted). Behind a proxy, ``LICENSEDESK_TRUSTED_PROXIES`` lists the
+``LICENSEDESK_BEHIND_PROXY`` tune HTTPS behaviour (defaults: secure cookies when HTTPS is configured
+— SSL redirect, HSTS or an ``https://`` ``LICENSEDESK_BASE_URL`` —, no redirect, no HSTS, no proxy
+header trusted). Behind a proxy, ``LICENSEDESK_TRUSTED_PROXIES`` lists the
 proxy addresses or networks whose ``X-Forwarded-For`` / ``-Proto`` are believed (default
 ``127.0.0.1,::1``; see ``client_address.py``); ``LICENSEDESK_HSTS_PRELOAD`` opts in to HSTS preloading.
 """
@@ -120,6 +123,7 @@ INSTALLED_APPS = [
     "licensedesk.web.portal",
     "licensedesk.web.materials",
     "licensedesk.web.documents",
+    "licensedesk.web.inbox",
 ]
 
 MIDDLEWARE = [
@@ -238,7 +242,24 @@ AXES_CLIENT_IP_CALLABLE = "licensedesk.web.client_address.client_address"
 
 # -- sessions, CSRF, security headers ------------------------------------------------------------------
 
-SECURE_COOKIES = _env_bool("LICENSEDESK_SECURE_COOKIES", default=not DEBUG)
+
+def secure_cookies_default(*, ssl_redirect: bool, hsts_seconds: int, base_url: str) -> bool:
+    """Secure cookies only when this deployment says it is served over HTTPS (redirect to HTTPS, HSTS,
+    or an ``https://`` base address). A Secure cookie sent over plain HTTP is dropped by the browser:
+    on an office LAN address served over HTTP the CSRF cookie never comes back and sign-in fails
+    without a word (a browser on 127.0.0.1 copes, which hid this). ``LICENSEDESK_SECURE_COOKIES``
+    overrides either way."""
+    return ssl_redirect or hsts_seconds > 0 or base_url.strip().lower().startswith("https://")
+
+
+SECURE_COOKIES = _env_bool(
+    "LICENSEDESK_SECURE_COOKIES",
+    default=secure_cookies_default(
+        ssl_redirect=_env_bool("LICENSEDESK_SSL_REDIRECT"),
+        hsts_seconds=int(os.environ.get("LICENSEDESK_HSTS_SECONDS", "0") or 0),
+        base_url=os.environ.get("LICENSEDESK_BASE_URL", ""),
+    ),
+)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -278,6 +299,9 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # from any request, so the host cannot come from one).
 PORTAL_INVITATION_DAYS = int(os.environ.get("LICENSEDESK_INVITATION_DAYS", "7") or 7)
 LICENSEDESK_BASE_URL = os.environ.get("LICENSEDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Set explicitly: links made while answering a request (invitations) use it; when not set they use the
+# address the request came to (Host checked against ALLOWED_HOSTS), not the loopback default.
+LICENSEDESK_BASE_URL_SET = bool(os.environ.get("LICENSEDESK_BASE_URL", "").strip())
 DEFAULT_FROM_EMAIL = os.environ.get("LICENSEDESK_FROM_EMAIL", "licensedesk <noreply@licensedesk.localhost>")
 
 # -- email --------------------------------------------------------------------------------------------
@@ -379,6 +403,8 @@ MATERIAL_UPLOAD_MAX_REQUEST_BYTES = (
 HOUSEKEEPING_INTERVAL_MINUTES = float(os.environ.get("LICENSEDESK_HOUSEKEEPING_MINUTES", "30") or 30)
 HOUSEKEEPING_TEMP_MAX_AGE_HOURS = float(os.environ.get("LICENSEDESK_UPLOAD_TEMP_MAX_AGE_HOURS", "6") or 6)
 HOUSEKEEPING_MEDIA_GRACE_HOURS = float(os.environ.get("LICENSEDESK_MEDIA_ORPHAN_GRACE_HOURS", "24") or 24)
+# The local hour after which the housekeeping sends the inbox's daily digests (inbox.services).
+INBOX_DIGEST_HOUR = int(os.environ.get("LICENSEDESK_INBOX_DIGEST_HOUR") or "8")  # 0–23
 
 # ClamAV: LICENSEDESK_CLAMD_SOCKET (a Unix socket path) or LICENSEDESK_CLAMD_HOST[:LICENSEDESK_CLAMD_PORT].
 # Without either, uploads are stored and shown as "not scanned".

@@ -18,7 +18,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("portal/", include("licensedesk.web.portal.urls")),
+    path("", include("licensedesk.web.accounts.urls")),
     path("", include("licensedesk.web.cases.urls")),
     path("", include("licensedesk.web.materials.urls")),
     path("", include("licensedesk.web.documents.urls")),
+    path("", include("licensedesk.web.inbox.urls")),
 ]

@@ -107,6 +107,15 @@ def test_shipped_catalog_loads() -> None:
     ]  # fmt: skip
     assert len(compiled.conditions.explain) == 10
     assert len(compiled.materials.explain) == len(compiled.version.materials) == 17
+    supplied = {m.id: m.supplied_by for m in compiled.version.materials}
+    assert [k for k, v in supplied.items() if v == "agency_signed"] == [
+        "application_letter",
+        "guarantee_letter",
+        "security_responsibility_letter",
+        "lawful_operation_commitment",
+    ]
+    assert supplied["business_license"] == supplied["credit_proof"] == "client"
+    assert supplied["company_profile"] == supplied["application_form"] == "agency"
 
 
 def test_default_catalog_is_loaded_once() -> None:
@@ -245,6 +254,14 @@ def missing_title(d: dict[str, Any]) -> None:
     del condition(d, "legal_entity")["title"]
 
 
+def supplied_by_missing(d: dict[str, Any]) -> None:
+    del material(d, "business_license")["supplied_by"]
+
+
+def supplied_by_unknown(d: dict[str, Any]) -> None:
+    material(d, "company_profile")["supplied_by"] = "consultant"
+
+
 BROKEN: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
     (
         "unknown operator",
@@ -331,6 +348,16 @@ BROKEN: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
         missing_title,
         [(f"{V0}.conditions[0].title", "Field required")],
     ),
+    (
+        "material without supplied_by",
+        supplied_by_missing,
+        [(f"{V0}.materials[1].supplied_by", "Field required")],
+    ),
+    (
+        "material supplied by an unknown party",
+        supplied_by_unknown,
+        [(f"{V0}.materials[2].supplied_by", "Input should be 'client', 'agency' or 'agency_signed'")],
+    ),
 ]
 
 
@@ -347,7 +374,13 @@ def test_several_problems_are_all_reported_at_once(tmp_path: Path, data: dict[st
     # left out here; the overlapping version
     # is added first so that it is a clean copy and every other mutation touches versions[0] only
     # (the citation check has its own test: test_broken_catalog_problem[citation to an unknown legal basis])
-    skipped = {"pydantic shape error", "unknown guard", "citation to an unknown legal basis"}
+    skipped = {
+        "pydantic shape error",
+        "unknown guard",
+        "citation to an unknown legal basis",
+        "material without supplied_by",
+        "material supplied by an unknown party",
+    }
     chosen = [(m, e) for n, m, e in BROKEN if n not in skipped]
     chosen.sort(key=lambda pair: pair[0] is not overlapping_versions)
     for mutation, _ in chosen:
@@ -650,3 +683,49 @@ def test_let_names_are_checked(tmp_path: Path, data: dict[str, Any], name: str) 
     assert any(
         p.path.startswith(f"{V0}.conditions[0].let") and repr(name) in p.message for p in info.value.problems
     ), info.value.problems
+
+
+def _transition(data: dict[str, Any], source: str, to: str) -> dict[str, Any]:
+    return next(t for t in version(data)["workflow"]["transitions"] if t["from"] == source and t["to"] == to)
+
+
+def test_the_shipped_moves_to_the_authority_declare_what_they_record(data: dict[str, Any]) -> None:
+    events = {
+        t["to"]: t["records"]["event"] for t in version(data)["workflow"]["transitions"] if "records" in t
+    }
+    assert events == {
+        "submitted_online": "online_submission",
+        "paper_submitted": "paper_delivery",
+        "under_authority_review": "correction_submission",  # last of the two moves into review
+        "correction_requested": "correction_request",
+        "approved": "approval_decision",
+        "rejected": "refusal_decision",
+    }
+    assert _transition(data, "paper_submitted", "under_authority_review")["records"]["event"] == (
+        "acceptance_notice"
+    )
+
+
+def test_a_malformed_records_declaration_is_refused_naming_its_path(
+    tmp_path: Path, data: dict[str, Any]
+) -> None:
+    transitions = version(data)["workflow"]["transitions"]
+    index = transitions.index(_transition(data, "drafting", "submitted_online"))
+    records = transitions[index]["records"]
+    records["fields"][0].pop("label")  # a field without its label
+    records["fields"].append({"id": "Receipt No", "label": {"zh": "编号", "en": "No."}, "kind": "number"})
+    found = problems(write(tmp_path, data))
+    where = f"{V0}.workflow.transitions[{index}].records.fields"
+    assert (FILE, f"{where}[0].label", "Field required") in found
+    assert (FILE, f"{where}[1].id", "String should match pattern '^[a-z][a-z0-9_]*$'") in found
+    assert (FILE, f"{where}[1].kind", "Input should be 'text', 'textarea' or 'date'") in found
+
+
+def test_a_records_field_listed_twice_is_refused(tmp_path: Path, data: dict[str, Any]) -> None:
+    transitions = version(data)["workflow"]["transitions"]
+    index = transitions.index(_transition(data, "drafting", "submitted_online"))
+    fields = transitions[index]["records"]["fields"]
+    fields.append(dict(fields[0]))
+    assert problems(write(tmp_path, data)) == [
+        (FILE, f"{V0}.workflow.transitions[{index}].records.fields[1].id", "'receipt_number' is listed twice")
+    ]

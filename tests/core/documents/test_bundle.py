@@ -247,3 +247,65 @@ def test_a_material_that_cannot_be_printed_gets_a_sheet_saying_so(
     with zipfile.ZipFile(io.BytesIO(built.data)) as archive:
         packet = pdf_text(archive.read("print-packet.pdf"))
     assert "XLSX 文件，不能并入打印稿，请单独打印" in packet
+
+
+# -- the set you would hand in (issue 10 item 11) ----------------------------------------------------
+
+
+def test_a_signed_upload_replaces_the_generated_draft(
+    document_set: DocumentSet, profile: CompanyProfile, materials: list[MaterialFile], tmp_path: Path
+) -> None:
+    signed = MaterialFile("application_letter", scan_pdf(tmp_path / "书面申请-已盖章.pdf"))
+    built = build_bundle(
+        document_set, [*materials, signed], company=profile.company.name, uscc=profile.company.uscc
+    )
+    letters = [f for f in built.manifest["files"] if f["material"] == "application_letter"]
+    assert letters == [
+        {
+            "path": "01-application_letter.pdf",
+            "material": "application_letter",
+            "source": "supplied",
+            "original_name": "书面申请-已盖章.pdf",
+            "size": signed.path.stat().st_size,
+            "sha256": hashlib.sha256(signed.path.read_bytes()).hexdigest(),
+        }
+    ]
+    with zipfile.ZipFile(io.BytesIO(built.data)) as archive:
+        packet = pdf_text(archive.read("print-packet.pdf"))
+    assert packet.count("文件：01-application_letter") == 1  # one separator: the signed copy only
+    assert "以下共 1 页（复印件，须加盖公章）" in packet
+
+
+def test_contents_mark_each_missing_required_item(bundle: Bundle) -> None:
+    with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
+        lines = [line.strip() for line in pdf_text(archive.read("00-contents.pdf")).splitlines()]
+    # listed in checklist order (after the company profile, before the articles), no file, marked 缺
+    at = lines.index("最近经会计师事务所审计的财务报告或验资报告")
+    assert lines[at - 1 : at + 3] == ["6–8", "最近经会计师事务所审计的财务报告或验资报告", "—", "缺"]
+    assert lines[at + 3] == "4"  # the numbering goes on with the articles
+    assert lines.count("缺") == 2  # and the social insurance proof
+
+
+def test_the_build_time_is_the_manifests_and_a_rebuild_gives_the_same_bytes(
+    document_set: DocumentSet, profile: CompanyProfile, materials: list[MaterialFile]
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    built_at = datetime(2026, 12, 3, 10, 17, 42, tzinfo=ZoneInfo("Asia/Shanghai"))
+    first = build_bundle(
+        document_set, materials, company=profile.company.name, uscc=profile.company.uscc, built_at=built_at
+    )
+    again = build_bundle(
+        document_set, materials, company=profile.company.name, uscc=profile.company.uscc, built_at=built_at
+    )
+    assert first.manifest["generated_at"] == "2026-12-03T10:17:42+08:00"
+    assert first.data == again.data
+    later = build_bundle(
+        document_set,
+        materials,
+        company=profile.company.name,
+        uscc=profile.company.uscc,
+        built_at=built_at.replace(minute=18),
+    )
+    assert later.data != first.data

@@ -216,7 +216,12 @@ def test_a_change_and_its_event_commit_together(tenant: Any, monkeypatch: pytest
     monkeypatch.setattr(services, "audit_record", broken)
     with pytest.raises(RuntimeError):
         services.case_transition(
-            case=tenant.case, to_stage="withdrawn", actor=tenant.admin, reason="x", expected_version=1
+            case=tenant.case,
+            to_stage="withdrawn",
+            actor=tenant.admin,
+            reason="x",
+            expected_version=1,
+            confirmed=True,
         )
     assert Case.objects.get(pk=tenant.case.pk).stage == "qualification_review"
     assert not AuditEvent.objects.exists()

@@ -60,7 +60,12 @@ def test_two_people_moving_the_same_case_exactly_one_wins(monkeypatch: pytest.Mo
         case = Case.objects.get(pk=case_id)
         try:
             services.case_transition(
-                case=case, to_stage=to_stage, actor=actor, reason=reason, expected_version=case.version
+                case=case,
+                to_stage=to_stage,
+                actor=actor,
+                reason=reason,
+                expected_version=case.version,
+                confirmed=True,
             )
         except ConcurrencyError as exc:
             assert exc.details["current_version"] == 2

@@ -32,7 +32,9 @@ def _case(tenant: Any, *, stage: str, consultant: Any) -> Case:
 
 
 def _move(case: Case, to: str, actor: Any, reason: str = "") -> Case:
-    return case_transition(case=case, to_stage=to, actor=actor, reason=reason, expected_version=case.version)
+    return case_transition(
+        case=case, to_stage=to, actor=actor, reason=reason, expected_version=case.version, confirmed=True
+    )
 
 
 def _refusal(case: Case, to: str, actor: Any) -> WorkflowError:
@@ -85,7 +87,9 @@ def test_incomplete_names_the_missing_profile_fields(tenant: Any) -> None:
     [guard] = _refusal(tenant.case, "contract_signed", tenant.consultant).details["guards"]
     assert guard["code"] == "guard.eligibility.incomplete"
     assert guard["missing"] == ["company.registered_capital_cny"]
-    assert guard["message"].endswith("is incomplete; the profile lacks: company.registered_capital_cny.")
+    # the field by the name the profile editor shows, never its path
+    assert guard["message"].endswith("is incomplete; the profile lacks: Registered capital (CNY).")
+    assert guard["message_zh"].endswith("结论为信息不全；企业档案缺少：注册资本（元）。")
 
 
 def test_a_check_made_stale_by_a_profile_edit_is_refused(tenant: Any) -> None:

@@ -292,13 +292,58 @@ def test_problems_are_placed_next_to_their_inputs() -> None:
     form = build_form(bad, lang="zh", problems=problems)
     assert form.field("company.uscc").errors == ["统一社会信用代码校验位应为 8，实际为 9"]
     assert form.field("company.shareholders[1].uscc").errors == ["统一社会信用代码应为 18 位，实际为 3 位"]
-    assert form.field("company.legal_representative.name").errors == ["缺少必填字段"]
+    assert form.field("company.legal_representative.name").errors == ["请填写“姓名”"]
     assert form.field("service.activities").errors[0].startswith("取值应为其中之一")
     assert form.errors == ["整个档案"]
     assert form.has_errors
     english = build_form(bad, lang="en", problems=problems)
     assert english.field("company.uscc").errors == ["USCC check character is '9', expected '8'"]
     assert not build_form(CORNERS, lang="zh").has_errors
+
+
+def test_a_required_field_error_names_the_field_in_both_languages() -> None:
+    bad = copy.deepcopy(CORNERS)
+    bad["company"]["legal_representative"] = {"id_type": "resident_id"}
+    problems = _problems(bad)
+    assert build_form(bad, lang="en", problems=problems).field(
+        "company.legal_representative.name"
+    ).errors == ["Please fill in “Name”"]
+
+
+def test_provinces_are_offered_in_the_administrative_order_of_gb_t_2260() -> None:
+    choices = build_form(CORNERS, lang="zh").field("company.province").choices
+    labels = [label for _, label in choices]
+    assert labels[:5] == ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区"]
+    assert labels[-1] == "新疆维吾尔自治区" and len(labels) == 31
+
+
+def test_nationality_is_picked_by_chinese_name_and_stored_as_the_iso_code() -> None:
+    form = build_form(CORNERS, lang="zh")
+    field = form.field("company.shareholders[0].jurisdiction")
+    assert field.kind == "choice"
+    assert field.choices[:4] == [
+        ("CN", "中国"),
+        ("HK", "中国香港特别行政区"),
+        ("MO", "中国澳门特别行政区"),
+        ("TW", "台湾"),
+    ]
+    assert ("US", "美国") in field.choices and ("JP", "日本") in field.choices
+    assert not any(code in {"EU", "UN", "ZZ"} for code, _ in field.choices)
+    assert ("US", "United States") in build_form(CORNERS, lang="en").field(
+        "company.shareholders[0].jurisdiction"
+    ).choices
+    data = profile_to_form(CORNERS)
+    data["company.shareholders[0].jurisdiction"] = ["US"]  # what the select posts
+    profile = form_to_profile(data).profile
+    assert profile["company"]["shareholders"][0]["jurisdiction"] == "US"
+    validate_profile(profile)
+
+
+def test_a_stored_nationality_the_list_does_not_know_stays_selected() -> None:
+    odd = copy.deepcopy(CORNERS)
+    odd["company"]["shareholders"][0]["jurisdiction"] = "QQ"
+    field = build_form(odd, lang="zh").field("company.shareholders[0].jurisdiction")
+    assert field.choices[0] == ("QQ", "QQ") and field.value == "QQ"
 
 
 def test_problem_text_picks_the_language_part() -> None:
@@ -316,3 +361,15 @@ def test_form_data_is_what_the_browser_would_post() -> None:
     assert data["service.apps[0].platforms"] == ["iOS; Android"]
     assert json.loads(data["extensions"][0]) == CORNERS["extensions"]
     assert all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in data.values())
+
+
+def test_adding_a_row_puts_the_focus_on_the_new_rows_first_input() -> None:
+    data = profile_to_form(CORNERS)
+    data["_row"] = ["add:company.shareholders"]
+    parsed = form_to_profile(data)
+    form = build_form(parsed.profile, lang="zh", blank_rows=parsed.blank_rows, row_action=parsed.row_action)
+    added = f"company.shareholders[{len(CORNERS['company']['shareholders'])}]"
+    assert form.field(f"{added}.name").autofocus
+    focused = [name for name, bound in form._index.items() if getattr(bound, "autofocus", False)]
+    assert focused == [f"{added}.name"]
+    assert not any(getattr(b, "autofocus", False) for b in build_form(CORNERS, lang="zh")._index.values())

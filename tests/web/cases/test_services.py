@@ -174,6 +174,7 @@ def test_case_create_pins_the_rule_version_and_starts_at_the_initial_stage(tenan
     [event] = _events("case.created")
     assert event.case_id == case.pk
     assert event.after == {
+        "number": case.number,
         "company": company.pk,
         "license": "icp-b25",
         "ruleset_version": "2017-09-01",
@@ -213,7 +214,12 @@ def test_transition_moves_bumps_version_sets_due_date_and_audits(tenant: Any) ->
         consultant=tenant.consultant,
     )
     moved = case_transition(
-        case=case, to_stage="paper_submitted", actor=tenant.consultant, reason="已寄出", expected_version=4
+        case=case,
+        to_stage="paper_submitted",
+        actor=tenant.consultant,
+        reason="已寄出",
+        expected_version=4,
+        reference={"courier": "顺丰速运", "tracking_number": "SF1234567890"},
     )
     assert moved.stage == "paper_submitted" and moved.version == 5
     stored = Case.objects.get(pk=case.pk)
@@ -222,7 +228,17 @@ def test_transition_moves_bumps_version_sets_due_date_and_audits(tenant: Any) ->
     [event] = _events("case.transitioned")
     assert event.before == {"stage": "submitted_online", "version": 4}
     assert event.after == {"stage": "paper_submitted", "version": 5}
-    assert event.data == {"reason": "已寄出", "guards": [], "withdrawal": False}
+    today = timezone.localdate().isoformat()
+    assert event.data == {
+        "reason": "已寄出",
+        "guards": [],
+        "withdrawal": False,
+        "event": {
+            "kind": "paper_delivery",
+            "occurred_on": today,
+            "reference": {"courier": "顺丰速运", "tracking_number": "SF1234567890"},
+        },
+    }
 
 
 def test_transition_not_declared_by_the_workflow(tenant: Any) -> None:
@@ -267,8 +283,24 @@ def test_withdrawal_needs_a_reason_and_closes_the_case(tenant: Any) -> None:
     with pytest.raises(WorkflowError) as caught:
         case_transition(case=tenant.case, to_stage="withdrawn", actor=tenant.consultant, expected_version=1)
     assert caught.value.code == "workflow.reason_required"
+    with pytest.raises(WorkflowError) as caught:  # a move that ends the case is confirmed first
+        case_transition(
+            case=tenant.case,
+            to_stage="withdrawn",
+            actor=tenant.consultant,
+            reason="客户放弃",
+            expected_version=1,
+        )
+    assert caught.value.code == "workflow.confirmation_required"
+    assert caught.value.message_zh == "进入“已撤回”后案件即结束，请确认。"
+    assert Case.objects.get(pk=tenant.case.pk).stage == "qualification_review"
     case = case_transition(
-        case=tenant.case, to_stage="withdrawn", actor=tenant.consultant, reason="客户放弃", expected_version=1
+        case=tenant.case,
+        to_stage="withdrawn",
+        actor=tenant.consultant,
+        reason="客户放弃",
+        expected_version=1,
+        confirmed=True,
     )
     assert case.closed_at is not None
     with pytest.raises(WorkflowError) as caught:

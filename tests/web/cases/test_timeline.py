@@ -137,3 +137,93 @@ def test_other_apps_describe_their_own_events(tenant: Any) -> None:
     finally:
         timeline._DESCRIBERS.pop("materials.something_new")
     assert (entry.text, entry.detail) == ("新的材料事件", "细节")
+
+
+def _download(case: Any, actor: Any, material: str = "business_license") -> None:
+    audit_record(
+        agency=case.agency_id,
+        actor=actor,
+        action="material.file_downloaded",
+        case=case,
+        target=case,
+        data={"material": material, "version": 1},
+    )
+
+
+def test_consecutive_downloads_by_one_person_are_one_line(tenant: Any) -> None:
+    case, names = _story(tenant)
+    for material in (
+        "business_license",
+        "credit_proof",
+        "business_license",
+        "credit_proof",
+        "business_license",
+    ):
+        _download(case, tenant.admin, material)
+    _download(case, tenant.consultant)  # another person: a line of its own
+    note_create(case=case, author=tenant.consultant, body="资料已下载核对")
+    _download(case, tenant.admin)  # after the note: not merged with the five before it
+    entries = case_timeline(audit_events_visible_to(user=tenant.admin, case=case), names)
+    assert [(e.actor, e.text) for e in entries[:4]] == [
+        (str(tenant.admin), "下载“营业执照副本复印件（或名称预先核准通知书）”第 1 版的文件"),
+        (str(tenant.consultant), "添加了内部备注"),
+        (str(tenant.consultant), "下载“营业执照副本复印件（或名称预先核准通知书）”第 1 版的文件"),
+        (str(tenant.admin), "下载了 5 个文件"),
+    ]
+    assert (
+        entries[3].detail == "下载“营业执照副本复印件（或名称预先核准通知书）”第 1 版的文件；"
+        "下载“公司信誉情况证明材料”第 1 版的文件"
+    )
+    assert entries[4].text == "记录事件 materials.something_new"
+    with translation.override("en"):
+        english = case_timeline(audit_events_visible_to(user=tenant.admin, case=case), names)
+    assert english[3].text == "Downloaded 5 files"
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("notes", ["添加了内部备注", "添加了内部备注", "添加了客户可见的备注"]),
+        (
+            "moves",
+            [
+                "案件从“已签委托合同”进入“收集材料”",
+                "豁免门槛条件：资格检查",
+                "案件从“资质审核”进入“已签委托合同”",
+                "立案：ICP 许可证，规则版本 2017-09-01",
+            ],
+        ),
+        ("materials", ["下载“营业执照副本复印件（或名称预先核准通知书）”第 1 版的文件"]),
+        ("bogus", None),  # anything else: everything
+    ],
+)
+def test_the_timeline_filter_on_the_case_page(tenant: Any, kind: str, expected: list[str] | None) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    case, _names = _story(tenant)
+    note_create(case=case, author=tenant.consultant, body="再次核对")
+    _download(case, tenant.admin)
+    client = Client()
+    client.force_login(tenant.consultant)
+    response = client.get(reverse("cases:detail", args=[case.pk]), {"timeline": kind})
+    shown = [entry.text for entry in response.context["timeline"]]
+    if expected is None:
+        assert response.context["timeline_kind"] == "all" and len(shown) == 14
+        return
+    assert sorted(shown) == sorted(expected)
+    page = response.content.decode()
+    assert f'class="chip is-active" aria-current="true" data-kind="{kind}"' in page
+
+
+def test_an_event_without_a_sentence_is_named_by_its_label_not_its_code(tenant: Any) -> None:
+    """An action the timeline has no sentence for shows its name (``更新企业档案``), never its code
+    (``company.profile_updated``); only an action nobody named falls back to the code."""
+    from licensedesk.web.audit.models import AuditEvent
+
+    names = Names(case=tenant.case, tasks={}, users={})
+    event = AuditEvent(action="company.profile_updated", data={})
+    with translation.override("zh-hans"):
+        assert timeline.describe(event, names, "zh") == ("记录事件 更新企业档案", "")
+    with translation.override("en"):
+        assert timeline.describe(event, names, "en") == ("Recorded Company profile updated", "")

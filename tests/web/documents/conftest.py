@@ -14,8 +14,9 @@ import yaml
 from docx import Document
 
 from licensedesk.core.documents.render import shipped_template
+from licensedesk.web.accounts.models import Agency
 from licensedesk.web.cases.services import company_profile_update
-from licensedesk.web.documents.fields import BY_PATH, get_path
+from licensedesk.web.documents.fields import AGENCY_FIELDS, BY_PATH, get_path
 from licensedesk.web.documents.models import GenerationJob
 from licensedesk.web.documents.services import (
     case_document_data_save,
@@ -43,11 +44,25 @@ def example_case_data() -> dict[str, Any]:
     return {path: value for path, value in values.items() if value is not None}
 
 
+def set_agency_settings(agency: Any, *, leave_out: tuple[str, ...] = ()) -> None:
+    """The agency facts of examples/case.yaml (but its name) as the agency's settings, without
+    ``leave_out``'s ``agency.*`` paths, as its admin would type them on the settings page."""
+    data = yaml.safe_load((EXAMPLES / "case.yaml").read_text(encoding="utf-8"))
+    values = {
+        attribute: "" if path in leave_out else str(get_path(data, path) or "")
+        for path, (attribute, _label) in AGENCY_FIELDS.items()
+        if attribute != "name"  # the agency's own name (unique among agencies) is always there
+    }
+    Agency.objects.filter(pk=agency.pk).update(**values)
+    agency.refresh_from_db()
+
+
 def make_ready(case: Any, actor: Any, *, leave_out: tuple[str, ...] = ()) -> Any:
     """Complete the case's company profile and store its document data (without ``leave_out``)."""
     company_profile_update(company=case.company, profile=documents_profile(case.company), actor=actor)
     case.company.refresh_from_db()
     values = {p: v for p, v in example_case_data().items() if p not in leave_out}
+    set_agency_settings(case.agency, leave_out=leave_out)
     case_document_data_save(case=case, actor=actor, values=copy.deepcopy(values), expected_version=None)
     return case
 

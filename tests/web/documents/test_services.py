@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from licensedesk.core.documents.bundle import verify_bundle
 from licensedesk.core.documents.definitions import load_definitions
+from licensedesk.core.documents.packaging import CHINA
 from licensedesk.core.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.services import case_run_check
@@ -69,55 +70,64 @@ def test_data_is_saved_audited_and_updated_field_by_field(tenant: Any) -> None:
     saved = case_document_data_save(
         case=case,
         actor=tenant.consultant,
-        values={"agency.name": " 深圳市知行企业服务有限公司 ", "contract.fee_cny": 30000},
+        values={"contact.name": " 林晓梅 ", "contract.fee_cny": 30000},
         expected_version=None,
     )
     assert saved.version == 1
-    assert saved.data == {"agency": {"name": "深圳市知行企业服务有限公司"}, "contract": {"fee_cny": 30000.0}}
+    assert saved.data == {"contact": {"name": "林晓梅"}, "contract": {"fee_cny": 30000.0}}
     again = case_document_data_save(
-        case=case, actor=tenant.admin, values={"contract.fee_cny": None, "number": "LD-1"}, expected_version=1
+        case=case,
+        actor=tenant.admin,
+        values={"contract.fee_cny": None, "service_name": "云帆"},
+        expected_version=1,
     )
     assert again.version == 2
-    assert again.data == {"agency": {"name": "深圳市知行企业服务有限公司"}, "number": "LD-1"}
+    assert again.data == {"contact": {"name": "林晓梅"}, "service_name": "云帆"}
     [first, second] = AuditEvent.objects.filter(action="documents.data_saved").order_by("seq")
-    assert first.after == {"agency.name": "深圳市知行企业服务有限公司", "contract.fee_cny": 30000.0}
-    assert second.before == {"contract.fee_cny": 30000.0, "number": None}
-    assert second.after == {"contract.fee_cny": None, "number": "LD-1"}
+    assert first.after == {"contact.name": "林晓梅", "contract.fee_cny": 30000.0}
+    assert second.before == {"contract.fee_cny": 30000.0, "service_name": None}
+    assert second.after == {"contract.fee_cny": None, "service_name": "云帆"}
 
 
 def test_bad_data_is_refused_naming_the_field_and_nothing_is_saved(tenant: Any) -> None:
     case = tenant.case
     case_document_data_save(
-        case=case, actor=tenant.consultant, values={"agency.name": "知行"}, expected_version=None
+        case=case, actor=tenant.consultant, values={"contact.name": "林晓梅"}, expected_version=None
     )
     with pytest.raises(InvalidInput) as caught:
         case_document_data_save(
             case=case,
             actor=tenant.consultant,
-            values={"agency.uscc": "91440300MA5G7QXK0X", "agency.address": "深圳"},
+            values={"premises.area_m2": -5, "premises.address": "深圳"},
             expected_version=1,
         )
     assert caught.value.code == "documents.data_invalid"
     [problem] = caught.value.details["problems"]
-    assert problem["path"] == "agency.uscc"
-    assert caught.value.message_zh.startswith("文件数据有误：agency.uscc: ")
-    assert CaseDocumentData.objects.get(case=case).data == {"agency": {"name": "知行"}}
+    assert problem["path"] == "premises.area_m2"
+    assert caught.value.message_zh.startswith("文件数据有误：premises.area_m2: ")
+    assert CaseDocumentData.objects.get(case=case).data == {"contact": {"name": "林晓梅"}}
 
 
 def test_a_stale_edit_is_refused(tenant: Any) -> None:
     case = tenant.case
-    case_document_data_save(case=case, actor=tenant.consultant, values={"number": "A"}, expected_version=None)
-    case_document_data_save(case=case, actor=tenant.consultant, values={"number": "B"}, expected_version=1)
+    case_document_data_save(
+        case=case, actor=tenant.consultant, values={"service_name": "A"}, expected_version=None
+    )
+    case_document_data_save(
+        case=case, actor=tenant.consultant, values={"service_name": "B"}, expected_version=1
+    )
     with pytest.raises(ConcurrencyError) as caught:
-        case_document_data_save(case=case, actor=tenant.admin, values={"number": "C"}, expected_version=1)
+        case_document_data_save(
+            case=case, actor=tenant.admin, values={"service_name": "C"}, expected_version=1
+        )
     assert caught.value.message_zh == "文件数据已被他人修改，请刷新后重试。"
-    assert CaseDocumentData.objects.get(case=case).data == {"number": "B"}
+    assert CaseDocumentData.objects.get(case=case).data == {"service_name": "B"}
 
 
 def test_clients_and_other_agencies_may_not_edit_the_data(tenant: Any, other_tenant: Any) -> None:
     with pytest.raises(PermissionDenied) as caught:
         case_document_data_save(
-            case=tenant.case, actor=tenant.client, values={"number": "X"}, expected_version=None
+            case=tenant.case, actor=tenant.client, values={"service_name": "X"}, expected_version=None
         )
     assert caught.value.code == "permission.wrong_role"
     assert caught.value.message == (
@@ -125,7 +135,7 @@ def test_clients_and_other_agencies_may_not_edit_the_data(tenant: Any, other_ten
     )
     with pytest.raises(PermissionDenied) as caught:
         case_document_data_save(
-            case=tenant.case, actor=other_tenant.admin, values={"number": "X"}, expected_version=None
+            case=tenant.case, actor=other_tenant.admin, values={"service_name": "X"}, expected_version=None
         )
     assert caught.value.message_zh == "无权访问其他机构的数据。"
     assert not CaseDocumentData.objects.exists()
@@ -169,18 +179,18 @@ def test_same_data_gives_the_same_bytes_and_replaces_the_current_version(tenant:
 
 
 def test_missing_data_fails_the_job_naming_every_field_and_writes_nothing(tenant: Any) -> None:
-    case = make_ready(tenant.case, tenant.consultant, leave_out=("agency.name", "security_officer.phone"))
+    case = make_ready(tenant.case, tenant.consultant, leave_out=("agency.address", "security_officer.phone"))
     before = _stored(_media())
     job = generate_now(case, tenant.consultant)
     assert job.status == JobStatus.FAILED and job.error_code == "documents.data_missing"
     assert job.missing == {
-        "commission_contract": ["case.agency.name"],
+        "commission_contract": ["case.agency.address"],
         "security_responsibility_letter": ["case.security_officer.phone"],
         "security_measures": ["case.security_officer.phone"],
     }
     assert job.error_message_zh == (
         "生成文件所需的数据缺失：security_responsibility_letter: case.security_officer.phone；"
-        "commission_contract: case.agency.name；"
+        "commission_contract: case.agency.address；"
         "security_measures: case.security_officer.phone"
     )
     assert job.done_count == 10 and job.finished_at is not None
@@ -268,7 +278,16 @@ def test_the_bundle_holds_the_accepted_materials_and_the_documents(tenant: Any) 
         actor=tenant.client,
         files=[IncomingFile("章程.pdf", io.BytesIO(samplefiles.pdf_bytes()))],
     )
-    job = generate_now(case, tenant.consultant, bundle=True)
+    with pytest.raises(InvalidInput) as asked:  # materials are missing: the user must confirm first
+        generation_job_request(case=case, actor=tenant.consultant, bundle=True)
+    assert asked.value.code == "documents.bundle_confirm_missing"
+    assert asked.value.message_zh == (
+        "以下必需材料尚无文件：最近经会计师事务所审计的财务报告或验资报告；公司章程、股权结构及股东信息；"
+        "公司信誉情况证明材料；员工社会保险缴纳证明（至少 3 人）。"
+        "仍要生成提交材料包吗？目录中将把这些材料标注为“缺”。"
+    )
+    assert not GenerationJob.objects.filter(case=case).exists()
+    job = generate_now(case, tenant.consultant, bundle=True, confirmed=True)
     assert job.status == JobStatus.DONE and job.total == 11
     bundle = SubmissionBundle.objects.get(job=job)
     with default_storage.open(bundle.storage_name, "rb") as handle:
@@ -285,6 +304,47 @@ def test_the_bundle_holds_the_accepted_materials_and_the_documents(tenant: Any) 
     assert "articles_of_association" in bundle.manifest["missing_required_materials"]
     assert bundle.warnings and "articles_of_association" in bundle.warnings[0]
     assert _actions(case)[-1] == "documents.bundle_built"
+
+
+def test_a_signed_accepted_upload_replaces_the_generated_draft(tenant: Any) -> None:
+    case = make_ready(tenant.case, tenant.consultant)
+    case_run_check(case=case, actor=tenant.consultant)
+    letter = CaseMaterial.objects.select_related("case", "case__company").get(
+        case=case, material_id="application_letter"
+    )
+    version = material_upload(
+        material=letter,
+        actor=tenant.client,
+        files=[IncomingFile("书面申请-已签字盖章.pdf", io.BytesIO(samplefiles.pdf_bytes()))],
+    )
+    version_accept(version=version, actor=tenant.consultant)
+    job = generate_now(case, tenant.consultant, bundle=True, confirmed=True)
+    bundle = SubmissionBundle.objects.get(job=job)
+    entries = [f for f in bundle.manifest["files"] if f["material"] == "application_letter"]
+    assert [(f["path"], f["source"], f.get("original_name")) for f in entries] == [
+        ("01-application_letter.pdf", "supplied", "书面申请-已签字盖章.pdf")
+    ]
+    with default_storage.open(bundle.storage_name, "rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    packet = "".join(p.extract_text() for p in PdfReader(io.BytesIO(archive.read("print-packet.pdf"))).pages)
+    assert packet.count("文件：01-application_letter") == 1  # never both the draft and the signed copy
+
+
+def test_the_manifest_carries_the_stored_build_time_and_a_rebuild_gives_the_same_bytes(tenant: Any) -> None:
+    case = make_ready(tenant.case, tenant.consultant)
+    case_run_check(case=case, actor=tenant.consultant)
+    job = generate_now(case, tenant.consultant, bundle=True, confirmed=True)
+    bundle = SubmissionBundle.objects.get(job=job)
+    assert bundle.built_at is not None and bundle.built_at.microsecond == 0
+    assert bundle.manifest["generated_at"] == bundle.built_at.astimezone(CHINA).isoformat()
+    assert not bundle.manifest["generated_at"].endswith("T00:00:00+08:00")  # the real time, not midnight
+    with default_storage.open(bundle.storage_name, "rb") as handle:
+        stored = handle.read()
+    # the job's work again (its progress writes need it running), with the record's stored build time
+    GenerationJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+    profile, case_data = services._inputs(job)
+    rebuilt = services._bundle(case, services._render(job, profile, case_data), profile, bundle.built_at)
+    assert rebuilt.data == stored
 
 
 def test_a_bundle_is_built_from_the_whole_set(tenant: Any) -> None:

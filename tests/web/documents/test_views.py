@@ -95,35 +95,36 @@ def test_a_second_request_while_one_runs_is_refused_on_the_panel(tenant: Any) ->
 
 
 def test_missing_fields_are_named_in_chinese_and_offered_for_filling(tenant: Any) -> None:
-    case = make_ready(tenant.case, tenant.consultant, leave_out=("agency.name", "contract.fee_cny"))
+    case = make_ready(tenant.case, tenant.consultant, leave_out=("service_name", "contract.fee_cny"))
     generate_now(case, tenant.consultant)
     client = _client(tenant.consultant)
     page = client.get(reverse("cases:detail", kwargs={"pk": case.pk}))
     text = _text(page)
-    assert "生成失败。" in text and "需要填写以下字段：" in text
-    assert "代办机构名称 case.agency.name" in text and "服务费（元） case.contract.fee_cny" in text
+    assert "生成失败。" in text and "生成文件还需要 2 项，全部列在下面：" in text
+    assert "网站（业务）名称" in text and "服务费（元）" in text
+    assert "case.service_name" not in text and "case.contract.fee_cny" not in text  # names, never paths
     html = page.content.decode()
     assert 'data-testid="documents-fill-form"' in html
-    assert 'name="agency__name"' in html and 'name="contract__fee_cny"' in html
-    assert 'name="service_name"' not in html  # only what is missing
+    assert 'name="service_name"' in html and 'name="contract__fee_cny"' in html
+    assert 'name="contact__name"' not in html  # only what is missing
     data_url = reverse("documents:data", kwargs={"case_id": case.pk})
     version = CaseDocumentData.objects.get(case=case).version
-    fields = {"fields": ["agency.name", "contract.fee_cny"], "version": version}
+    fields = {"fields": ["service_name", "contract.fee_cny"], "version": version}
     bad = client.post(
-        data_url, {**fields, "agency__name": "知行", "contract__fee_cny": "三万"}, HTTP_HX_REQUEST="true"
+        data_url, {**fields, "service_name": "知行", "contract__fee_cny": "三万"}, HTTP_HX_REQUEST="true"
     )
     assert bad.status_code == 400
     assert re.findall(r'data-for="contract__fee_cny">([^<]+)<', bad.content.decode()) == ["输入一个数字。"]
     assert 'value="知行"' in bad.content.decode()  # what was typed is kept
     ok = client.post(
         data_url,
-        {**fields, "agency__name": "深圳市知行企业服务有限公司", "contract__fee_cny": "30000"},
+        {**fields, "service_name": "云帆资讯", "contract__fee_cny": "30000"},
         HTTP_HX_REQUEST="true",
     )
     assert ok.status_code == 200 and "文件数据已保存。" in _text(ok)
     data = CaseDocumentData.objects.get(case=case).data
-    assert data["agency"]["name"] == "深圳市知行企业服务有限公司" and data["contract"]["fee_cny"] == 30000
-    assert data["service_name"] == "云帆资讯"  # the fields not in the form are kept
+    assert data["service_name"] == "云帆资讯" and data["contract"]["fee_cny"] == 30000
+    assert data["contact"]["name"] == "林晓梅"  # the fields not in the form are kept
     assert generate_now(case, tenant.consultant).status == "done"
 
 
@@ -138,8 +139,9 @@ def test_profile_gaps_link_to_the_profile_editor(tenant: Any) -> None:
     generate_now(tenant.case, tenant.admin, only=["company_profile"])
     page = _client(tenant.admin).get(reverse("documents:panel", kwargs={"case_id": tenant.case.pk}))
     text = _text(page)
-    assert "经营范围 company.business_scope · 编辑企业档案" in text
-    assert reverse("cases:company_profile", kwargs={"pk": tenant.company.pk}) in page.content.decode()
+    assert "企业档案 经营范围" in text and "company.business_scope" not in text
+    profile_url = reverse("cases:company_profile", kwargs={"pk": tenant.company.pk})
+    assert f'href="{profile_url}#f-company-business_scope"' in page.content.decode()  # at the field
 
 
 # -- the data form -------------------------------------------------------------------------------------
@@ -149,17 +151,18 @@ def test_the_data_form_saves_and_shows_errors_at_their_field(tenant: Any) -> Non
     client = _client(tenant.consultant)
     url = reverse("documents:data", kwargs={"case_id": tenant.case.pk})
     page = client.get(url)
-    assert page.status_code == 200 and "代办机构统一社会信用代码" in _text(page)
-    bad = client.post(url, {"agency__uscc": "91440300MA5G7QXK0X", "agency__name": "知行", "version": ""})
+    assert page.status_code == 200 and "办公场所面积（平方米）" in _text(page)
+    assert "代办机构统一社会信用代码" not in _text(page)  # the agency's facts are its settings
+    bad = client.post(url, {"premises__area_m2": "-5", "service_name": "知行", "version": ""})
     assert bad.status_code == 400
-    [error] = re.findall(r'data-for="agency__uscc">([^<]+)<', bad.content.decode())
-    assert "统一社会信用代码" in unescape(error) or "USCC" in unescape(error)
+    [error] = re.findall(r'data-for="premises__area_m2">([^<]+)<', bad.content.decode())
+    assert unescape(error)
     assert 'value="知行"' in bad.content.decode()
     assert not CaseDocumentData.objects.exists()
-    good = client.post(url, {"agency__uscc": "91440300MA5G7QXK0M", "agency__name": "知行", "version": ""})
+    good = client.post(url, {"premises__area_m2": "260", "service_name": "知行", "version": ""})
     assert good.status_code == 302 and good["Location"].endswith(f"/cases/{tenant.case.pk}/#documents")
-    assert CaseDocumentData.objects.get().data == {"agency": {"name": "知行", "uscc": "91440300MA5G7QXK0M"}}
-    stale = client.post(url, {"agency__name": "别的", "version": ""})
+    assert CaseDocumentData.objects.get().data == {"premises": {"area_m2": 260.0}, "service_name": "知行"}
+    stale = client.post(url, {"service_name": "别的", "version": ""})
     assert stale.status_code == 409 and "文件数据已被他人修改，请刷新后重试。" in _text(stale)
 
 
@@ -177,7 +180,7 @@ def test_clients_may_not_open_the_staff_documents_views(tenant: Any) -> None:
 def test_downloads_per_role_with_the_chinese_file_name(tenant: Any, other_tenant: Any) -> None:
     case = make_ready(tenant.case, tenant.consultant)
     case_run_check(case=case, actor=tenant.consultant)
-    job = generate_now(case, tenant.consultant, bundle=True)
+    job = generate_now(case, tenant.consultant, bundle=True, confirmed=True)
     letter = GeneratedDocument.objects.get(case=case, document_id="application_letter")  # for signature
     contract = GeneratedDocument.objects.get(case=case, document_id="commission_contract")
     bundle_url = reverse("documents:bundle_download", kwargs={"pk": job.submission_bundle.pk})
@@ -242,7 +245,7 @@ def test_panel_query_count_does_not_grow_with_documents_jobs_or_bundles(
     with django_assert_num_queries(7):
         client.get(url)
     for _ in range(2):
-        generate_now(case, tenant.consultant, bundle=True)
+        generate_now(case, tenant.consultant, bundle=True, confirmed=True)
     with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count('data-testid="manifest-entry"') > 10
@@ -256,10 +259,11 @@ def test_portal_case_page_query_count_does_not_grow_with_documents(
     generate_now(case, tenant.consultant, only=["application_letter"])
     client = _client(tenant.client)
     url = reverse("portal:case", kwargs={"pk": case.pk})
-    with django_assert_num_queries(9):
+    # the page reads what is asked of the client in three queries (checklist, documents to sign, messages)
+    with django_assert_num_queries(12):
         client.get(url)
     generate_now(case, tenant.consultant)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count('data-testid="client-upload-signed"') == 5
 
@@ -340,3 +344,25 @@ def test_polling_a_live_job_costs_no_extra_query(tenant: Any, django_assert_num_
     with django_assert_num_queries(7):  # as for an idle panel: the heartbeat is judged on the job read
         response = client.get(reverse("documents:panel", kwargs={"case_id": tenant.case.pk}))
     assert POLLING in response.content.decode()
+
+
+def test_the_bundle_names_its_files_and_warnings_by_material_title_never_by_id(tenant: Any) -> None:
+    """The panel shows ``01 法定代表人签署的书面申请``, not ``01-application_letter.pdf``, and the warning
+    of required materials without a file by their titles (it showed ``business_license, …`` in English)."""
+    case = make_ready(tenant.case, tenant.consultant)
+    generate_now(case, tenant.consultant, bundle=True, confirmed=True)  # built with materials missing
+    page = _client(tenant.consultant).get(reverse("documents:panel", kwargs={"case_id": case.pk}))
+    html = page.content.decode()
+    bundle = html[html.index('data-testid="documents-bundle"') :]
+    text = _text_html(bundle)
+    assert "01 法定代表人签署的书面申请" in text and "目录" in text
+    assert "以下必需材料尚无文件：营业执照副本复印件（或名称预先核准通知书）、" in text
+    assert "application_letter" not in text and "business_license" not in text
+    assert "required materials without a file" not in text
+
+
+def _text_html(html: str) -> str:
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))

@@ -401,6 +401,40 @@ def test_business_license_must_match_the_profile(checked: Any) -> None:
 # -- review rounds and the client ----------------------------------------------------------------------
 
 
+def test_a_round_that_leaves_only_the_agencys_work_says_nothing_is_needed_from_the_client(
+    checked: Any,
+) -> None:
+    """The client sent and got accepted all of theirs; the agency's drafts are still missing: the email
+    says the round is done and nothing is needed from the client, never that every material passed."""
+    checked.client.email = "chen@yunfan.example"
+    checked.client.save()
+    supplied = {
+        m.id: m.supplied_by
+        for m in default_catalog()
+        .version(checked.case.license_id, checked.case.ruleset_version)
+        .version.materials
+    }
+    for item in CaseMaterial.objects.filter(case=checked.case, required=True).order_by("position"):
+        if supplied[item.material_id] == "client":
+            _accept(
+                services.material_upload(material=item, actor=checked.client, files=[pdf()]),
+                checked.consultant,
+                checked.company,
+            )
+    services.review_round_finish(case=checked.case, actor=checked.consultant)
+    [message] = mail.outbox
+    company = checked.company.name
+    assert message.subject == (
+        f"{company}ICP 许可证申请：第 1 轮审核完成，目前无需您补充材料"
+        f" / {company} ICP license application: review round 1 done, nothing needed from you for now"
+    )
+    assert (
+        "您需要提供的材料均已提交，目前无需您补充材料；其余 9 项必需材料由您的顾问准备或正在审核。"
+        in message.body
+    )
+    assert "均已通过" not in message.body
+
+
 def test_finishing_a_round_emails_the_client_once_with_everything_to_redo(checked: Any) -> None:
     checked.client.email = "chen@yunfan.example"
     checked.client.save()
@@ -423,7 +457,7 @@ def test_finishing_a_round_emails_the_client_once_with_everything_to_redo(checke
 
     client_view = selectors.checklist_for(user=checked.client, case_id=checked.case.pk)
     letter_row = next(r for r in client_view.rows if r.material.material_id == "application_letter")
-    assert letter_row.status == "under_review" and letter_row.reason is None  # not sent yet
+    assert letter_row.status == "rejected" and letter_row.reason.zh == "缺少签字"  # at once, round open
     assert mail.outbox == []
 
     finished = services.review_round_finish(case=checked.case, actor=checked.consultant)
@@ -432,23 +466,22 @@ def test_finishing_a_round_emails_the_client_once_with_everything_to_redo(checke
     assert message.to == ["chen@yunfan.example"]
     company = checked.company.name
     assert message.subject == (
-        f"{company}ICP 许可证申请：请重新提交 2 项材料"
-        f" / {company} ICP license application: 2 material(s) to send again"
+        f"{company}ICP 许可证申请：还需您提供或重新提交 2 项材料"
+        f" / {company} ICP license application: 2 item(s) still needed from you"
     )
     body = message.body
-    assert body.index("以下 2 项材料需要重新提交") < body.index("These 2 material(s) need to be sent again")
+    assert body.index("本轮退回以下 2 项材料") < body.index("This round sent back 2 material(s)")
     assert "1. 法定代表人签署的书面申请\n   原因：缺少签字\n   退回的文件：申请书.pdf（第 1 版）" in body
     assert "2. 公司信誉情况证明材料\n   原因：其他——请提供信用中国截图" in body
     assert "   Reason: Other — 请提供信用中国截图" in body
-    assert "已通过：业务发展计划及相关技术方案" in body
+    assert "本轮已通过：业务发展计划及相关技术方案" in body
     assert f"http://127.0.0.1:8000/cases/{checked.case.pk}/materials/requests/" in body
-
-    client_view = selectors.checklist_for(user=checked.client, case_id=checked.case.pk)
-    requests = {r.material.material_id: r for r in client_view.requests}
-    assert requests["application_letter"].status == "rejected"
-    assert requests["application_letter"].reason.zh == "缺少签字"
-    assert requests["credit_proof"].reason_text == "请提供信用中国截图"
-    assert "business_plan_and_technical_solution" not in requests
+    assert (
+        "目前还需要您提供或重新提交以下 2 项：\n\n"
+        "1. 法定代表人签署的书面申请（已退回：缺少签字）\n"
+        "2. 公司信誉情况证明材料（已退回：其他——请提供信用中国截图）\n"
+    ) in body
+    assert "均已通过" not in body and "无需" not in body
     with pytest.raises(WorkflowError) as caught:
         services.review_round_finish(case=checked.case, actor=checked.consultant)
     assert caught.value.message == "No review round is in progress: accept or reject an upload first."

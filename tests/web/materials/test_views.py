@@ -20,6 +20,7 @@ from django.test.client import ClientHandler
 from django.urls import reverse
 
 from licensedesk.web.audit.models import AuditEvent
+from licensedesk.web.cases.models import Case
 from licensedesk.web.materials import services, uploads
 from licensedesk.web.materials.models import MaterialFile, MaterialVersion
 
@@ -360,7 +361,7 @@ def test_client_upload_redirects_back_and_chinese_names_are_kept(checked: Any, m
     assert stored_files(Path(django_settings.FILE_UPLOAD_TEMP_DIR)) == []  # temp files moved or removed
     page = client.get(back).content.decode()
     assert "营业执照（副本）2026.pdf" in page and "2 页" in page
-    assert "未扫描" in page  # shown when no virus scanner is configured
+    assert "未扫描" not in page and "scan-note" not in page  # no scanner configured: nothing said per file
     offsite = multipart([("x.pdf", samplefiles.pdf_bytes(pages=3))], {"next": "https://evil.example/"})
     response = client.post(_upload_url(item), data=offsite[0], content_type=offsite[1])
     assert response["Location"] == reverse("materials:checklist", kwargs={"case_id": checked.case.pk})
@@ -384,6 +385,7 @@ def test_htmx_upload_answers_the_checklist_partial(checked: Any) -> None:
 def test_htmx_upload_on_the_requests_page_updates_its_list_too(checked: Any) -> None:
     """The list of what to send sits above the checklist on the client's requests page: an upload swaps
     the checklist and, out of band, the list (it used to keep asking for what was just sent)."""
+    Case.objects.filter(pk=checked.case.pk).update(stage="collecting_materials")  # the client prepares
     item = material(checked.case, "credit_proof")
     requests_url = reverse("materials:requests", kwargs={"case_id": checked.case.pk})
     client = _client(checked.client)
@@ -394,7 +396,7 @@ def test_htmx_upload_on_the_requests_page_updates_its_list_too(checked: Any) -> 
         client, _upload_url(item), [("信用.pdf", samplefiles.pdf_bytes())], **on_requests_page
     )
     page = response.content.decode()
-    assert '<section id="material-requests" hx-swap-oob="true">' in page
+    assert '<section id="material-requests" data-testid="material-requests" hx-swap-oob="true">' in page
     requests = page[page.index('<section id="material-requests"') :]
     assert "公司信誉情况证明材料" not in requests  # sent: no longer asked for
     assert "营业执照副本复印件（或名称预先核准通知书）</a> — <strong>未提交</strong>" in requests
@@ -536,7 +538,8 @@ def test_review_through_the_pages_with_side_by_side_versions(checked: Any) -> No
     assert response.status_code == 302 and response["Location"] == item_url
 
     requests_url = reverse("materials:requests", kwargs={"case_id": checked.case.pk})
-    assert "缺少公司公章" not in client.get(requests_url).content.decode()  # the round is not finished yet
+    before_round_end = client.get(requests_url).content.decode()  # the outcome reaches the client at once
+    assert "已退回" in before_round_end and "缺少公司公章（未盖公章）" in before_round_end
     finished = staff.post(reverse("materials:finish_round", kwargs={"case_id": checked.case.pk}))
     assert finished.status_code == 302
     assert len(mail.outbox) == 1 and "缺少公司公章——未盖公章" in mail.outbox[0].body
@@ -628,6 +631,25 @@ def test_clean_files_are_marked_scanned(checked: Any, fake_clamd: Any) -> None:
     assert fake_clamd.streams == [len(data)]
 
 
+def test_scan_status_is_shown_to_staff_only_and_only_with_a_scanner(
+    checked: Any, fake_clamd: Any, settings: Any
+) -> None:
+    item = material(checked.case, "credit_proof")
+    _post_files(_client(checked.client), _upload_url(item), [("信用.pdf", samplefiles.pdf_bytes())])
+    checklist = reverse("materials:checklist", kwargs={"case_id": checked.case.pk})
+    staff_pages = [
+        _client(checked.consultant).get(url).content.decode()
+        for url in (checklist, reverse("materials:item", kwargs={"pk": item.pk}))
+    ]
+    assert all("已扫描，未发现病毒" in page for page in staff_pages)
+    client_page = _client(checked.client).get(
+        reverse("materials:requests", kwargs={"case_id": checked.case.pk})
+    )
+    assert "已扫描" not in client_page.content.decode() and "scan-note" not in client_page.content.decode()
+    settings.CLAMD_HOST = ""  # the scanner switched off: no line per file, even for staff
+    assert "scan-note" not in _client(checked.consultant).get(checklist).content.decode()
+
+
 def test_infected_files_are_refused(checked: Any, media: Path, fake_clamd: Any) -> None:
     from bench.fakeclamd import EICAR
 
@@ -715,3 +737,62 @@ def test_a_50_mb_upload_streams_through_the_view_in_bounded_memory(checked: Any,
     assert stored.size == length and stored.details == {"pages": 1}
     assert (media / stored.storage_name).stat().st_size == length
     assert peak < 12 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for a {length / 1e6:.0f} MB upload"
+
+
+def _upload_error_row(page: str, item: Any) -> str:
+    """The table row of ``item`` in a checklist page."""
+    start = page.index(f'<tr id="material-{item.pk}"')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_refused_upload_is_shown_in_the_row_the_user_used(checked: Any) -> None:
+    """The refusal stands in the material's row, announced, naming the file — not at the top of the
+    list, far from the form (htmx swap and the page answered without JavaScript alike)."""
+    item = material(checked.case, "financial_report")
+    client = _client(checked.client)
+    for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+        response = _post_files(client, _upload_url(item), [("空的报告.pdf", b"")], **headers)
+        page = response.content.decode()
+        row = _upload_error_row(page, item)
+        assert 'role="alert"' in row and 'data-testid="upload-error"' in row
+        assert "文件“空的报告.pdf”为空文件。" in row
+        assert 'data-testid="materials-error"' not in page  # not also at the top
+        other = _upload_error_row(page, material(checked.case, "business_license"))
+        assert "upload-error" not in other
+    # the form brings a page answered without JavaScript back to the row, and keeps the files (app.js)
+    assert f'action="{_upload_url(item)}#material-{item.pk}" data-keeps-files' in page
+
+
+def test_a_refusal_before_the_body_is_read_is_shown_in_the_row_too(checked: Any) -> None:
+    accepted = material(checked.case, "credit_proof")
+    services.version_accept(
+        version=services.material_upload(material=accepted, actor=checked.consultant, files=[pdf()]),
+        actor=checked.consultant,
+    )
+    response = _post_files(
+        _client(checked.client), _upload_url(accepted), [("新信用.pdf", b"%PDF")], HTTP_HX_REQUEST="true"
+    )
+    row = _upload_error_row(response.content.decode(), accepted)
+    assert "已审核通过；如需更换，请联系您的顾问。" in row and 'role="alert"' in row
+
+
+def test_a_refused_upload_on_the_material_page_comes_back_to_that_page(checked: Any) -> None:
+    item = material(checked.case, "financial_report")
+    client = _client(checked.consultant)
+    page_url = reverse("materials:item", kwargs={"pk": item.pk})
+    form = client.get(page_url).content.decode()
+    assert f'action="{_upload_url(item)}?from=detail#upload"' in form
+    response = _post_files(client, _upload_url(item) + "?from=detail", [("空的报告.pdf", b"")])
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'data-testid="upload-error"' in page and "文件“空的报告.pdf”为空文件。" in page
+    assert page.index('data-testid="upload-error"') > page.index('id="upload"')  # at the form
+    assert f'name="next" value="{page_url}"' in page
+    # with htmx the page's upload section is swapped (200: htmx swaps those), a success reloads the page
+    url = _upload_url(item) + "?from=detail"
+    swapped = _post_files(client, url, [("空的报告.pdf", b"")], HTTP_HX_REQUEST="true")
+    assert swapped.status_code == 200 and 'id="upload-section"' in swapped.content.decode()
+    assert "文件“空的报告.pdf”为空文件。" in swapped.content.decode()
+    sent = _post_files(client, url, [("报告.pdf", samplefiles.pdf_bytes())], HTTP_HX_REQUEST="true")
+    assert (sent.status_code, sent["HX-Redirect"]) == (204, page_url)
+    assert "第 1 版已上传" in client.get(page_url).content.decode()

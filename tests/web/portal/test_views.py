@@ -67,6 +67,26 @@ def test_a_client_sees_their_case_with_its_progress_in_chinese(tenant: Any) -> N
     assert tenant.company2.name not in body
 
 
+def test_the_licensed_case_shows_the_license_number_and_validity(tenant: Any) -> None:
+    from datetime import date
+
+    from licensedesk.web.cases.models import LicenseRecord
+
+    url = reverse("portal:case", args=[tenant.case.pk])
+    assert 'data-testid="portal-license"' not in _text(_client(tenant.client).get(url))
+    LicenseRecord.objects.create(
+        case=tenant.case,
+        number="粤B2-20263456",
+        issued_on=date(2026, 11, 20),
+        expires_on=date(2031, 11, 19),
+        recorded_by=tenant.consultant,
+    )
+    body = _text(_client(tenant.client).get(url))
+    assert "许可证编号：<strong>粤B2-20263456</strong> · 有效期 2026-11-20 至 2031-11-19" in body
+    english = _text(_client(tenant.client, lang="en").get(url))
+    assert "License number: <strong>粤B2-20263456</strong> · valid from 2026-11-20 to 2031-11-19" in english
+
+
 def test_the_portal_speaks_english_when_asked(tenant: Any) -> None:
     body = _text(_client(tenant.client, lang="en").get(reverse("portal:home")))
     assert "My applications" in body and 'data-testid="portal-current-stage">Qualification review<' in body
@@ -106,26 +126,24 @@ def test_the_home_page_counts_the_materials_the_case_page_lists_them(tenant: Any
     )
     client = _client(tenant.client)
     home = _text(client.get(reverse("portal:home")))
-    assert "需准备 1 份材料" in home and "营业执照" not in home
-    assert "收集材料</strong>: 客户准备材料" in home
+    assert "需提供 1 份材料" in home and "营业执照" not in home
+    assert "目前无需您操作" not in home
     page = _text(client.get(reverse("portal:case", args=[tenant.case.pk])))
     assert "营业执照" in page and "加盖公章的复印件" in page
     english = _text(_client(tenant.client, lang="en").get(reverse("portal:home")))
-    assert (
-        "1 material to prepare" in english
-        and "Collecting materials</strong>: Client prepares the materials" in english
-    )
+    assert "1 material to provide" in english
 
 
 def test_the_home_page_reads_a_fixed_number_of_queries(tenant: Any, django_assert_num_queries: Any) -> None:
     client = _client(tenant.client)
     CaseCheckFactory(case=tenant.case)
-    # session, user, the cases (with their latest check's id), the checks
-    with django_assert_num_queries(4):
+    # session, user, the cases (with their latest check's id), the checks, the paths they took, and what
+    # is asked (checklists, documents to sign, shared messages)
+    with django_assert_num_queries(8):
         assert client.get(reverse("portal:home")).status_code == 200
     for _ in range(3):
         CaseCheckFactory(case=CaseFactory(company=tenant.company, stage="licensed", closed_at=timezone.now()))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(8):
         response = client.get(reverse("portal:home"))
     assert len(_testids(response, "portal-case-row")) == 4
 
@@ -183,6 +201,29 @@ def test_a_consultant_invites_from_the_case(tenant: Any) -> None:
     client.post(reverse("portal:invitation_resend", args=[Invitation.objects.get().pk]))
     states = re.findall(r'data-testid="invitation-row" data-state="(\w+)"', client.get(url).content.decode())
     assert states == ["sent", "superseded"] and len(mail.outbox) == 2
+
+
+def test_invitation_links_use_the_address_the_server_is_served_on(tenant: Any, settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["192.168.1.20"]
+    settings.LICENSEDESK_BASE_URL_SET = False  # not configured: the loopback default must not be used
+    client = _client(tenant.consultant)
+    client.post(
+        reverse("portal:invite", args=[tenant.case.pk]),
+        {"email": "wang.fang@example.cn"},
+        HTTP_HOST="192.168.1.20:8000",
+    )
+    client.post(
+        reverse("portal:invitation_resend", args=[Invitation.objects.get().pk]), HTTP_HOST="192.168.1.20:8000"
+    )
+    assert [m.body.count("http://192.168.1.20:8000/portal/join/") for m in mail.outbox] == [2, 2]
+    assert not any("127.0.0.1" in m.body for m in mail.outbox)
+    settings.LICENSEDESK_BASE_URL, settings.LICENSEDESK_BASE_URL_SET = "https://portal.example.cn", True
+    client.post(
+        reverse("portal:invite", args=[tenant.case.pk]),
+        {"email": "li@example.cn"},
+        HTTP_HOST="192.168.1.20:8000",
+    )
+    assert mail.outbox[-1].body.count("https://portal.example.cn/portal/join/") == 2  # configured: it wins
 
 
 def test_the_invite_form_shows_the_services_refusal_at_the_field(tenant: Any) -> None:

@@ -230,7 +230,7 @@ def _condition_problems(cond: Condition, where: str, base: Names) -> list[tuple[
     known = set(cond.let) | {"as_of"}
     texts = {k: getattr(cond.explain, k) for k in ("met", "unmet", "unknown", "not_applicable")}
     problems += _text_problems(texts, known, f"{where}.explain")
-    problems += _text_problems({"remedy": cond.remedy}, known, where)
+    problems += _text_problems({"remedy": cond.remedy, "find_out": cond.find_out}, known, where)
     problems += _text_problems(
         {f"warnings[{i}].text": w.text for i, w in enumerate(cond.warnings)}, known, where
     )
@@ -273,6 +273,14 @@ def _workflow_problems(version: RuleVersion, where: str) -> Iterator[tuple[str, 
                 yield f"{where}.workflow.transitions[{i}].{end}", f"unknown stage {value!r}"
         if move.source in stages and stages[move.source].terminal:
             yield f"{where}.workflow.transitions[{i}].from", f"stage {move.source!r} is terminal"
+        if move.records is not None:
+            ids = [field.id for field in move.records.fields]
+            for j, field_id in enumerate(ids):
+                if ids.index(field_id) != j:
+                    yield (
+                        f"{where}.workflow.transitions[{i}].records.fields[{j}].id",
+                        f"{field_id!r} is listed twice",
+                    )
     reachable, frontier = {flow.initial}, [flow.initial]
     while frontier:
         current = frontier.pop()

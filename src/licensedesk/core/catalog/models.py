@@ -16,6 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Certainty = Literal["L", "S", "W", "U"]
 FileKind = Literal["pdf", "jpeg", "png", "docx", "xlsx", "ofd"]
 Actor = Literal["agency", "client", "authority"]
+# Who supplies a material: the client (their own papers: business license, financial report …), the
+# agency (it drafts the document: company profile, business plan …), or the agency drafts it and the
+# client's legal representative signs and seals it (书面申请, 保证书 …). The client is asked only for
+# the first and the last.
+SuppliedBy = Literal["client", "agency", "agency_signed"]
 GUARDS = frozenset({"eligibility_eligible", "materials_accepted", "license_record"})
 _ID = r"^[a-z][a-z0-9_]*$"
 
@@ -88,7 +93,10 @@ class Condition(_Model):
     test: Any
     warnings: tuple[RuleWarning, ...] = ()
     explain: Explain
+    #: what would make an unmet condition met; shown for unmet conditions only
     remedy: Text | None = None
+    #: what to find out when the condition is unknown (the profile lacks a value it needs)
+    find_out: Text | None = None
 
     @model_validator(mode="after")
     def _not_applicable_needs_text(self) -> Condition:
@@ -138,6 +146,7 @@ class Material(_Model):
     citations: tuple[Citation, ...] = Field(min_length=1)
     file_kinds: tuple[FileKind, ...] = Field(min_length=1)
     guidance: Text
+    supplied_by: SuppliedBy
     let: dict[str, Any] = {}
     required_when: Any = True
     because: Because | Text | None = None
@@ -172,12 +181,33 @@ class Stage(_Model):
     terminal: bool = False
 
 
+class RecordField(_Model):
+    """One reference field a move asks for (a receipt number, a courier, a due date …)."""
+
+    id: str = Field(pattern=_ID)
+    label: Text
+    kind: Literal["text", "textarea", "date"] = "text"
+    required: bool = True
+
+
+class Records(_Model):
+    """What a move into an authority-facing stage records besides the stage: the dated event with the
+    authority (``event``, its id; ``title`` shown on the timeline; ``date_label`` names the date asked
+    for) and its reference fields. Data, so a new license declares its own events."""
+
+    event: str = Field(pattern=_ID)
+    title: Text
+    date_label: Text
+    fields: tuple[RecordField, ...] = ()
+
+
 class Transition(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     source: str = Field(alias="from")
     to: str
     guards: tuple[str, ...] = ()
+    records: Records | None = None
 
     @field_validator("guards")
     @classmethod
@@ -217,6 +247,9 @@ class Validity(_Model):
 
 class Renewal(_Model):
     lead_days: int = Field(gt=0)
+    #: the earliest day to apply, counted back from expiry, where the law sets one (drug-information
+    #: certificates: within the six months before expiry); absent for telecom licenses
+    window_days: int | None = Field(default=None, gt=0)
     citations: tuple[Citation, ...] = ()
     certainty: Certainty
 

@@ -1,13 +1,17 @@
 """The submission bundle: one zip per submission, verifiable file by file.
 
 Contents, in the order of the authority's checklist (the catalog's materials): for each material the
-generated document (PDF) and the accepted files the company supplied, then ``00-contents.pdf`` (目录,
+accepted files the company supplied or, where there are none, the generated document (PDF) — a signed
+and sealed upload replaces the draft it was made from, so the set is the one handed in, never both —
+then ``00-contents.pdf`` (目录,
 with each item's pages in the print packet), ``print-packet.pdf`` and ``manifest.json`` listing every
 other file's path, size and SHA-256 with the case, the rule version and the generation time.
 
-Same input, same zip: entry dates and the manifest's time come from the case (see
+Same input, same zip: entry dates and the manifest's time are the build time the caller passes (stored
+with the bundle record) or else come from the case (see
 :func:`~licensedesk.core.documents.packaging.write_zip`), so a bundle can be rebuilt and compared with the
-one submitted. :func:`verify_bundle` recomputes every hash and names files added, removed or changed.
+one submitted. Required materials with no file are listed in the 目录 marked 缺 and in the manifest.
+:func:`verify_bundle` recomputes every hash and names files added, removed or changed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,15 +105,25 @@ def _read_material(material: MaterialFile, checklist: dict[str, dict[str, Any]])
         ) from None
 
 
+MISSING_MARK = "缺"
+
+
 def build_bundle(
-    documents: DocumentSet, materials: Sequence[MaterialFile], *, company: str, uscc: str | None
+    documents: DocumentSet,
+    materials: Sequence[MaterialFile],
+    *,
+    company: str,
+    uscc: str | None,
+    built_at: datetime | None = None,
 ) -> Bundle:
-    """Zip the generated documents and the accepted material files in checklist order, with the
-    contents, the print packet and the manifest. :class:`BundleError` names a file that is missing, of
-    a kind the checklist does not accept for its material, or unreadable."""
+    """Zip the accepted material files (or, for a material with none, its generated document) in
+    checklist order, with the contents, the print packet and the manifest. ``built_at``: when the
+    bundle was built, for the manifest and the zip's dates (default the documents' generation time);
+    pass the stored time again to rebuild the same bytes. :class:`BundleError` names a file that is
+    missing, of a kind the checklist does not accept for its material, or unreadable."""
     result = documents.check_result
     checklist = {m["id"]: m for m in result["materials"]}
-    when = documents.generated_at
+    when = built_at or documents.generated_at
     supplied: dict[str, list[tuple[str, bytes, str]]] = {}
     for material in materials:
         kind, data = _read_material(material, checklist)
@@ -118,12 +133,14 @@ def build_bundle(
     entries: list[dict[str, Any]] = []
     number = 0
     missing_required = []
+    missing_rows: dict[int, tuple[str, str]] = {}  # position among the rows → (title, mark)
     for material_id, item in checklist.items():
-        doc = generated.get(material_id)
         files = supplied.get(material_id, [])
+        doc = None if files else generated.get(material_id)  # the accepted upload replaces the draft
         if not doc and not files:
             if item["required"]:
                 missing_required.append(material_id)
+                missing_rows[len(items) + len(missing_rows)] = (item["title_zh"], MISSING_MARK)
             continue
         number += 1
         if doc is not None:
@@ -134,7 +151,7 @@ def build_bundle(
             entries.append({"path": name, "material": material_id, "source": "generated", "data": doc.pdf})
         for index, (kind, data, original) in enumerate(files, start=1):
             suffix = "jpg" if kind == "jpeg" else kind
-            extra = f"-{index}" if len(files) > 1 or doc is not None else ""
+            extra = f"-{index}" if len(files) > 1 else ""
             name = f"{number:02d}-{material_id}{extra}.{suffix}"
             items.append(PacketItem(number, item["title_zh"], material_id, name, kind, data, is_copy=True))
             entries.append(
@@ -153,6 +170,8 @@ def build_bundle(
         for item, count in zip(items, counts, strict=True):
             rows.append((item.number, item.title_zh, item.file_name, f"{page}–{page + count - 1}"))
             page += count
+        for position, (title, mark) in sorted(missing_rows.items()):  # in checklist order, marked 缺
+            rows.insert(position, ("", title, "—", mark))
         toc = table_of_contents(
             rows,
             company=company,
@@ -167,7 +186,7 @@ def build_bundle(
     packet, ranges, warnings = print_packet(
         toc, items, when=when, company=company, case_number=documents.case_number
     )
-    listed = [tuple(int(n) for n in row[3].split("–")) for row in rows]
+    listed = [tuple(int(n) for n in row[3].split("–")) for row in rows if row[3] != MISSING_MARK]
     if listed != ranges:  # the contents must point at the pages the packet really has
         raise RuntimeError(f"contents {listed} do not match the packet's pages {ranges}")
     files = [{"path": CONTENTS, "material": None, "source": "generated", "data": toc}, *entries]
@@ -186,7 +205,7 @@ def build_bundle(
             for f in files
         ],
     }
-    if missing_required:
+    if missing_required:  # web/documents/bundle_display.py shows it with the materials' titles
         warnings = [*warnings, "required materials without a file: " + ", ".join(missing_required)]
     manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     data = write_zip([*((f["path"], f["data"]) for f in files), (MANIFEST, manifest_bytes)], when)

@@ -13,13 +13,26 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from licensedesk.core.documents.packaging import CHINA
-from licensedesk.core.identifiers import IdentifierError, validate_uscc
+from licensedesk.core.identifiers import IdentifierError, validate_phone, validate_uscc
 from licensedesk.core.profile import ProfileError, ProfileProblem, problem_from_error
 
 Text = Annotated[str, Field(min_length=1)]
+
+
+def _phone(value: str) -> str:
+    """A phone number printed on the documents must be one the administration can dial."""
+    try:
+        return validate_phone(value)
+    except IdentifierError as exc:
+        raise PydanticCustomError(exc.code, "{message}", {"message": str(exc)}) from None
+
+
+#: a mobile number, a landline with its area code (and extension) or a 400/800 service number
+Phone = Annotated[str, AfterValidator(_phone)]
 
 
 class _Model(BaseModel):
@@ -32,7 +45,7 @@ class Agency(_Model):
     address: Text = None
     legal_representative: Text = None
     contact: Text = None
-    phone: Text = None
+    phone: Phone = None
     email: Text = None
 
     @field_validator("uscc")
@@ -46,7 +59,7 @@ class Agency(_Model):
 
 class Contact(_Model):
     name: Text = None
-    phone: Text = None
+    phone: Phone = None
     email: Text = None
 
 
@@ -70,11 +83,11 @@ class Facilities(_Model):
 
 class Person(_Model):
     name: Text = None
-    phone: Text = None
+    phone: Phone = None
 
 
 class CustomerService(_Model):
-    phone: Text = None
+    phone: Phone = None
     email: Text = None
     hours: Text = None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -70,9 +70,10 @@ def shipped_template(license_id: str, doc_id: str) -> bytes:
 
 
 def _check_result(profile: CompanyProfile, case: CaseData) -> dict[str, Any]:
-    if case.application_date is None:
-        raise DocumentDataMissing({"all": ["case.application_date"]})  # picks the rules and the date
-    return evaluator_for(case.license, case.application_date).check(profile)
+    """The check the documents are drafted from, on the application date (it picks the rules). Without
+    that date the check runs on today's rules only to name every other gap in the same failure (the
+    date itself is reported missing, so nothing is ever rendered from it)."""
+    return evaluator_for(case.license, case.application_date or date.today()).check(profile)
 
 
 def _document_info(definition: DocumentDefinition) -> dict[str, str]:
@@ -163,6 +164,8 @@ def render_documents(
     when = case.generation_time()
     contexts: dict[str, dict[str, Any]] = {}
     missing: dict[str, list[str]] = {}
+    if case.application_date is None:
+        missing["all"] = ["case.application_date"]
     for plan in planned:
         if not plan.included:
             if plan.depends_on:  # whether it is needed cannot be decided yet: name what decides it

@@ -10,17 +10,31 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Agency(models.Model):
     """A licensing agency (代办机构): the tenant. Nothing crosses from one agency to another."""
 
-    name = models.CharField("名称 name", max_length=200, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    # The agency's own facts, edited by its admins on the settings page; the documents take them from
+    # here instead of asking for them again on every case.
+    uscc = models.CharField(_("USCC"), max_length=18, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("agency email"), max_length=200, blank=True)
+    default_fee_cny = models.DecimalField(
+        _("default fee (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    case_number_format = models.CharField(_("case-number format"), max_length=60, default="{year}-{seq:04d}")
+    version = models.PositiveIntegerField(_("edit version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "代办机构 agency"
-        verbose_name_plural = "代办机构 agencies"
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
         ordering = ("name",)
 
     def __str__(self) -> str:
@@ -39,14 +53,14 @@ STAFF_ROLES = frozenset({Role.AGENCY_ADMIN, Role.CONSULTANT})
 class User(AbstractUser):
     """A person who signs in: agency staff (admin, consultant) or a client company's user."""
 
-    role = models.CharField("角色 role", max_length=20, choices=Role.choices, default=Role.CONSULTANT)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONSULTANT)
     agency = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,
         related_name="users",
         null=True,
         blank=True,
-        verbose_name="代办机构 agency",
+        verbose_name=_("agency"),
     )
     company = models.ForeignKey(
         "cases.ClientCompany",
@@ -54,15 +68,15 @@ class User(AbstractUser):
         related_name="users",
         null=True,
         blank=True,
-        verbose_name="客户企业 company",
+        verbose_name=_("client company"),
     )
-    display_name = models.CharField("姓名 name", max_length=100, blank=True)
+    display_name = models.CharField(_("full name"), max_length=100, blank=True)
 
     objects = UserManager()
 
     class Meta:
-        verbose_name = "用户 user"
-        verbose_name_plural = "用户 users"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         indexes = (models.Index(fields=["agency", "role"], name="user_agency_role_idx"),)
         constraints = (
             # A client user always has a company; staff never do.

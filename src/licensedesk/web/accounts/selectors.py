@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from licensedesk.web.accounts.models import STAFF_ROLES, Role, User
+from licensedesk.web.accounts.models import STAFF_ROLES, Agency, Role, User
 
 
 def users_visible_to(*, user: Any) -> QuerySet[User]:
@@ -28,3 +28,12 @@ def consultants_of(*, agency_id: int) -> QuerySet[User]:
     return User.objects.filter(agency_id=agency_id, role__in=STAFF_ROLES, is_active=True).order_by(
         "display_name", "username"
     )
+
+
+def agency_settings_for(*, user: Any) -> Agency | None:
+    """The agency whose settings ``user`` may edit: their own, if they are one of its admins."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.role != Role.AGENCY_ADMIN or user.agency_id is None:
+        return None
+    return Agency.objects.get(pk=user.agency_id)

@@ -8,7 +8,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from licensedesk.core.errors import InvalidInput
+from licensedesk.core.case_numbers import CaseNumberFormatError, parse_case_number_format
+from licensedesk.core.errors import ConcurrencyError, InvalidInput
+from licensedesk.core.identifiers import IdentifierError, validate_uscc
 from licensedesk.web.accounts.models import Agency, Role, User
 from licensedesk.web.accounts.roles import ensure_admin
 from licensedesk.web.audit.services import audit_record
@@ -203,3 +205,105 @@ def user_set_active(*, user: User, active: bool, actor: User) -> User:
             after=_user_snapshot(user),
         )
     return user
+
+
+# -- agency settings -----------------------------------------------------------------------------------
+
+#: The settings an agency admin edits, in the order of the page; the before/after of the audit row.
+AGENCY_SETTINGS_FIELDS = (
+    "name",
+    "uscc",
+    "address",
+    "legal_representative",
+    "contact_person",
+    "phone",
+    "email",
+    "default_fee_cny",
+    "case_number_format",
+)
+
+
+def _agency_settings(agency: Agency) -> dict[str, Any]:
+    return {name: getattr(agency, name) for name in AGENCY_SETTINGS_FIELDS}
+
+
+def _field_problem(field: str, message: str, message_zh: str, code: str) -> InvalidInput:
+    return InvalidInput(message, code=code, message_zh=message_zh, details={"field": field})
+
+
+def _clean_agency_settings(agency: Agency, values: dict[str, Any]) -> dict[str, Any]:
+    """Trimmed values, each checked: the USCC with the same rules as everywhere (its check character
+    included), the case-number format with the parser the numbering uses."""
+    clean = {name: values.get(name, getattr(agency, name)) for name in AGENCY_SETTINGS_FIELDS}
+    for name in AGENCY_SETTINGS_FIELDS:
+        if isinstance(clean[name], str):
+            clean[name] = clean[name].strip()
+    if not clean["name"]:
+        raise _field_problem(
+            "name", "An agency needs a name.", "请填写机构名称。", "accounts.agency_name_required"
+        )
+    if Agency.objects.filter(name=clean["name"]).exclude(pk=agency.pk).exists():
+        raise _field_problem(
+            "name", "Another agency already has that name.", "该机构名称已被使用。", "accounts.agency_exists"
+        )
+    if clean["uscc"]:
+        try:
+            clean["uscc"] = validate_uscc(clean["uscc"])
+        except IdentifierError as exc:
+            raise _field_problem(
+                "uscc",
+                f"USCC: {exc.message_en}",
+                f"统一社会信用代码：{exc.message_zh}",
+                "accounts.agency_uscc",
+            ) from None
+    try:
+        clean["case_number_format"] = parse_case_number_format(clean["case_number_format"]).text
+    except CaseNumberFormatError as exc:
+        raise _field_problem(
+            "case_number_format",
+            f"Case-number format: {exc}",
+            f"案件编号格式：{exc.message_zh}",
+            "accounts.case_number_format",
+        ) from None
+    fee = clean["default_fee_cny"]
+    if fee is not None and fee < 0:
+        raise _field_problem(
+            "default_fee_cny",
+            "The default fee cannot be negative.",
+            "默认服务费不能为负数。",
+            "accounts.agency_fee",
+        )
+    return clean
+
+
+def agency_settings_update(*, agency: Agency, actor: User, expected_version: int, **values: Any) -> Agency:
+    """Change the agency's settings (only its admins). ``expected_version`` is the version the admin's
+    form was read at: if someone saved in between, the change is refused rather than overwriting theirs.
+    The audit row keeps every changed field before and after."""
+    ensure_admin(actor, agency.pk, action="edit the agency settings")
+    with transaction.atomic():
+        current = Agency.objects.select_for_update().get(pk=agency.pk)
+        if current.version != expected_version:
+            raise ConcurrencyError(
+                "Someone else saved the agency settings since you opened them; reload and try again.",
+                code="accounts.agency_changed",
+                message_zh="机构设置已被他人修改，请刷新后重试。",
+            )
+        clean = _clean_agency_settings(current, values)
+        before = _agency_settings(current)
+        changed = {name: value for name, value in clean.items() if value != before[name]}
+        if not changed:
+            return current
+        for name, value in changed.items():
+            setattr(current, name, value)
+        current.version += 1
+        current.save(update_fields=[*changed, "version"])
+        audit_record(
+            agency=current,
+            actor=actor,
+            action="agency.settings_updated",
+            target=current,
+            before={name: before[name] for name in changed},
+            after=changed,
+        )
+    return current

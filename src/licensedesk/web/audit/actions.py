@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 
 ACTION_LABELS: Mapping[str, tuple[str, str]] = {
     "agency.created": ("创建机构", "Agency created"),
+    "agency.settings_updated": ("修改机构设置", "Agency settings changed"),
     "audit.rekeyed": ("审计链改用密钥散列", "Audit chain re-hashed with the key"),
     "auth.login": ("登录", "Signed in"),
     "user.created": ("创建用户", "User created"),
@@ -23,6 +24,7 @@ ACTION_LABELS: Mapping[str, tuple[str, str]] = {
     "company.uscc_conflict": ("客户填写的统一社会信用代码冲突", "Client's USCC conflicts"),
     "case.created": ("立案", "Case opened"),
     "case.transitioned": ("推进阶段", "Case moved"),
+    "case.move_undone": ("撤销阶段变更", "Move undone"),
     "case.check_run": ("运行资格检查", "Eligibility check run"),
     "case.guard_overridden": ("豁免门槛", "Requirement overridden"),
     "case.license_recorded": ("登记许可证", "License recorded"),
@@ -53,6 +55,8 @@ ACTION_LABELS: Mapping[str, tuple[str, str]] = {
     "documents.bundle_downloaded": ("下载申报包", "Bundle downloaded"),
     "documents.template_uploaded": ("上传文书模板", "Template uploaded"),
     "documents.template_deactivated": ("停用文书模板", "Template deactivated"),
+    "inbox.preference_changed": ("更改收件箱邮件提醒", "Inbox email option changed"),
+    "inbox.digest_sent": ("发送收件箱每日汇总", "Inbox digest sent"),
 }
 
 

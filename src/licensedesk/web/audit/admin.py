@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from licensedesk.web.admin_scoping import AgencyScopedReadOnlyAdmin, Scope
 from licensedesk.web.audit.actions import action_label
@@ -38,6 +39,6 @@ class AuditEventAdmin(AgencyScopedReadOnlyAdmin):
     )
     readonly_fields = ("action_name",)
 
-    @admin.display(description="操作 action", ordering="action")
+    @admin.display(description=_("action"), ordering="action")
     def action_name(self, event: AuditEvent) -> str:
         return action_label(event.action)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from licensedesk.web.audit.chain import GENESIS_HASH, timestamp
 
@@ -33,46 +34,64 @@ class AuditChain(models.Model):
     agency = models.OneToOneField(
         "accounts.Agency", on_delete=models.PROTECT, primary_key=True, related_name="audit_chain"
     )
-    last_seq = models.PositiveBigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    last_seq = models.PositiveBigIntegerField(_("last sequence number"), default=0)
+    last_hash = models.CharField(_("last hash"), max_length=64, default=GENESIS_HASH)
     key_id = models.CharField(
+        _("key fingerprint"),
         max_length=16,
         blank=True,
         default="",
         help_text="Fingerprint of the key the chain is hashed with; empty: not recorded (written before "
         "keyed hashing).",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "审计链 audit chain"
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
 
 
 class AuditEvent(models.Model):
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="audit_events")
-    seq = models.PositiveBigIntegerField(help_text="Position in the agency's chain, from 1, without gaps.")
-    occurred_at = models.DateTimeField()
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="audit_events"
+    )
+    seq = models.PositiveBigIntegerField(
+        _("sequence number"), help_text=_("Position in the agency's chain, from 1, without gaps.")
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    actor_label = models.CharField(max_length=150, blank=True, help_text="The actor's username at the time.")
-    action = models.CharField(max_length=64)
+    actor_label = models.CharField(
+        _("actor's name"), max_length=150, blank=True, help_text=_("The actor's username at the time.")
+    )
+    action = models.CharField(_("action"), max_length=64)
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
     )
-    object_type = models.CharField(max_length=40, blank=True)
-    object_id = models.CharField(max_length=40, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "审计事件 audit event"
-        verbose_name_plural = "审计事件 audit events"
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ("agency_id", "seq")
         constraints = (models.UniqueConstraint(fields=["agency", "seq"], name="audit_event_agency_seq_uniq"),)
         indexes = (

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from licensedesk.core.errors import InvalidInput
 from licensedesk.core.labels import verdict_label
@@ -109,11 +110,11 @@ class CaseAdmin(AgencyScopedReadOnlyAdmin):
     )
     readonly_fields = ("license_name", "stage_name")
 
-    @admin.display(description="阶段 stage", ordering="stage")
+    @admin.display(description=_("stage"), ordering="stage")
     def stage_name(self, case: Case) -> str:
         return stage_title(case)
 
-    @admin.display(description="许可证 license", ordering="license_id")
+    @admin.display(description=_("license"), ordering="license_id")
     def license_name(self, case: Case) -> str:
         return license_name(case.license_id)
 
@@ -123,7 +124,7 @@ class CaseChildAdmin(AgencyScopedReadOnlyAdmin):
     list_select_related = ("case", "case__company")
     scoped_relations: ClassVar[dict[str, str | Scope]] = {"case": "agency"}
 
-    @admin.display(description="案件 case", ordering="case")
+    @admin.display(description=_("case"), ordering="case")
     def case_name(self, obj: Any) -> str:
         return case_label(obj.case)
 
@@ -134,7 +135,7 @@ class CaseCheckAdmin(CaseChildAdmin):
     list_filter = ("verdict",)
     value_labels: ClassVar = {"verdict": lambda verdict: verdict_label(str(verdict), current_lang())}
 
-    @admin.display(description="结论 verdict", ordering="verdict")
+    @admin.display(description=_("verdict"), ordering="verdict")
     def verdict_name(self, check: CaseCheck) -> str:
         return verdict_label(check.verdict, current_lang())
 

@@ -4,12 +4,13 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "licensedesk.web.cases"
     label = "cases"
-    verbose_name = "案件 Cases"
+    verbose_name = _("Cases")
 
     def ready(self) -> None:
         from licensedesk.web.cases import guards  # noqa: F401  (registers the built-in guards)

@@ -7,6 +7,7 @@ so list pages stay at a fixed number of queries however many rows they show.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from django.utils.translation import get_language
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.errors import ApplicationError, WorkflowError
 from licensedesk.web.cases.selectors import case_machine
+from licensedesk.web.portal.progress import steps_for
 
 Lang = Literal["zh", "en"]
 
@@ -66,6 +68,15 @@ def stage_title(case: Any, lang: Lang | None = None) -> str:
     return getattr(stage.title, lang or current_lang())
 
 
+def stage_title_of(case: Any, stage_id: str, lang: Lang | None = None) -> str:
+    """The title of any stage of the case's workflow (the id if the version lost it)."""
+    try:
+        stage = case_machine(case).stage(stage_id)
+    except (WorkflowError, LookupError):
+        return stage_id
+    return getattr(stage.title, lang or current_lang())
+
+
 def stage_choices(license_id: str = "", lang: Lang | None = None) -> list[tuple[str, str]]:
     """Every stage of the license's rule versions (of every license if none is given), workflow order."""
     lang = lang or current_lang()
@@ -83,25 +94,25 @@ def stage_choices(license_id: str = "", lang: Lang | None = None) -> list[tuple[
 class Step:
     stage: str
     title: str
-    state: Literal["done", "current", "todo"]
+    state: Literal["done", "current", "todo", "skipped"]
 
 
-def stage_steps(case: Any, lang: Lang | None = None) -> list[Step]:
-    """The step indicator: the workflow's stages in order up to the end the case is heading for.
+def stage_steps(case: Any, lang: Lang | None = None, *, reached: Collection[str] | None = None) -> list[Step]:
+    """The staff step indicator: the same line as the client's (:func:`steps_for`), titles in ``lang``.
 
-    Terminal stages are alternative ends (licensed, rejected, withdrawn): only one is shown, the case's
-    own once it has reached one, else the first the workflow declares (the normal outcome).
+    ``reached``: the stages the case went through (``selectors.case_stage_path``); with it, stages the
+    case never reached are not ticked and a correction is shown only if it happened. Terminal stages are
+    alternative ends: only one is shown, the case's own once it has reached one, else the goal.
     """
     lang = lang or current_lang()
-    machine = case_machine(case)
-    stages = list(machine.workflow.stages)
-    ends = [s for s in stages if s.terminal]
-    end = next((s for s in ends if s.id == case.stage), ends[0] if ends else None)
-    shown = [s for s in stages if not s.terminal or s is end]
-    position = next((i for i, s in enumerate(shown) if s.id == case.stage), len(shown))
+    workflow = case_machine(case).workflow
     return [
-        Step(s.id, getattr(s.title, lang), "current" if i == position else "done" if i < position else "todo")
-        for i, s in enumerate(shown)
+        Step(
+            step.stage,
+            step.title_zh if lang == "zh" else step.title_en,
+            "todo" if step.state == "next" else step.state,
+        )
+        for step in steps_for(workflow, case.stage, reached=reached)
     ]
 
 

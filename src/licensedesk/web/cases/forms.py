@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from licensedesk.core.catalog.models import Records
 from licensedesk.web.accounts.models import User
 from licensedesk.web.cases.display import license_choices, stage_choices
 from licensedesk.web.cases.models import NoteVisibility
@@ -53,13 +55,80 @@ class RunCheckForm(VersionedForm):
     pass
 
 
+REFERENCE_PREFIX = "ref_"
+
+
 class MoveForm(VersionedForm):
+    """A move. A move the catalog declares ``records`` for also asks for the date the event happened
+    and its reference fields (built from the declaration, labels in the active language); the service
+    validates them against the same declaration. ``confirmed`` is the second step of a move that ends
+    the case."""
+
     to_stage = forms.CharField(max_length=40, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Reason for withdrawing"),  # only the withdrawal asks for one: say so, next to other moves
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs=_testid("move-reason", rows=2)),
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, records: Records | None = None, lang: str = "zh", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.records = records
+        self.confirm_step = False  # set by the view when the service asks for the confirmation
+        if records is None:
+            return
+        to = self.initial.get("to_stage") or self.data.get("to_stage", "")
+        today = timezone.localdate()
+        self.fields["occurred_on"] = forms.DateField(
+            label=getattr(records.date_label, lang),
+            required=False,
+            initial=today,
+            widget=DateInput(attrs=_testid(f"move-{to}-occurred-on", max=today.isoformat())),
+        )
+        for field in records.fields:
+            attrs = _testid(f"move-{to}-{field.id}")
+            widget: forms.Widget
+            if field.kind == "textarea":
+                widget = forms.Textarea(attrs={**attrs, "rows": 3})
+            elif field.kind == "date":
+                widget = DateInput(attrs=attrs)
+            else:
+                widget = forms.TextInput(attrs=attrs)
+            if field.required:  # checked by the service (its message names the field); marked here
+                widget.attrs["aria-required"] = "true"
+            form_field = forms.CharField(
+                label=getattr(field.label, lang), required=False, max_length=2000, widget=widget
+            )
+            form_field.show_required = field.required  # type: ignore[attr-defined]
+            self.fields[REFERENCE_PREFIX + field.id] = form_field
+
+    def reference(self) -> dict[str, str]:
+        """The reference fields typed, by their catalog id (after ``is_valid``)."""
+        return {
+            name.removeprefix(REFERENCE_PREFIX): value or ""
+            for name, value in self.cleaned_data.items()
+            if name.startswith(REFERENCE_PREFIX)
+        }
+
+    def event_fields(self) -> list[forms.BoundField]:
+        return [
+            self[name] for name in self.fields if name == "occurred_on" or name.startswith(REFERENCE_PREFIX)
+        ]
+
+    def add_event_errors(self, messages: dict[str, str]) -> None:
+        """The service's refusals of the event (keyed by ``occurred_on`` or a reference field id)."""
+        for key, message in messages.items():
+            name = key if key == "occurred_on" else REFERENCE_PREFIX + key
+            self.add_error(name if name in self.fields else None, message)
+
+
+class UndoMoveForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why the move is undone"),
+        max_length=2000,
+        widget=forms.Textarea(attrs=_testid("undo-reason", rows=2)),
     )
 
 
@@ -143,7 +212,11 @@ class NewCaseForm(forms.Form):
 class CaseFilterForm(forms.Form):
     """The case list's filters (all optional; an invalid value is ignored rather than refused)."""
 
-    q = forms.CharField(label=_("Company name or USCC"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Case no., company, USCC, legal representative, domain or license no."),
+        required=False,
+        max_length=200,
+    )
     stage = forms.ChoiceField(label=_("Stage"), required=False)
     license = forms.ChoiceField(label=_("License"), required=False)
 

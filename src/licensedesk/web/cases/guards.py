@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from licensedesk.core.catalog.models import GUARDS
+from licensedesk.core.labels import field_label
 from licensedesk.core.workflow import Move, StageMachine
 
 ELIGIBILITY = "eligibility_eligible"
@@ -220,11 +221,14 @@ def eligibility_eligible(ctx: GuardContext) -> GuardOutcome:
         )
     unknown = [c for c in conditions if c.get("status") == "unknown"]
     fields = sorted({f for c in unknown for f in c.get("missing_fields", [])})
+    # the fields by the names the profile editor shows (the paths stay in ``missing``, for programs)
+    names_en = ", ".join(dict.fromkeys(field_label(f, "en") for f in fields))
+    names_zh = "、".join(dict.fromkeys(field_label(f, "zh") for f in fields))
     return GuardOutcome.refuse(
         ELIGIBILITY,
         code="guard.eligibility.incomplete",
-        message=f"{where[0].upper()}{where[1:]} is incomplete; the profile lacks: {', '.join(fields)}.",
-        message_zh=f"{where_zh}结论为信息不全；企业档案缺少：{'、'.join(fields)}。",
+        message=f"{where[0].upper()}{where[1:]} is incomplete; the profile lacks: {names_en}.",
+        message_zh=f"{where_zh}结论为信息不全；企业档案缺少：{names_zh}。",
         missing=fields,
     )
 

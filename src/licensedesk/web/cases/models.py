@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ClientCompany(models.Model):
@@ -15,20 +17,24 @@ class ClientCompany(models.Model):
     (``company-profile.schema.json``, as ``CompanyProfile.to_contract()`` returns it); ``name``, ``uscc``,
     ``province`` and ``entity_type`` are copied out of it for search, filters and indexes."""
 
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="companies")
-    profile = models.JSONField("企业档案 profile")
-    name = models.CharField("名称 name", max_length=200)
-    uscc = models.CharField("统一社会信用代码 USCC", max_length=18, blank=True)
-    province = models.CharField("省份 province", max_length=5, blank=True)
-    entity_type = models.CharField("主体类型 entity type", max_length=40, blank=True)
-    profile_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical profile JSON.")
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="companies"
+    )
+    profile = models.JSONField(_("profile"))
+    name = models.CharField(_("name"), max_length=200)
+    uscc = models.CharField(_("USCC"), max_length=18, blank=True)
+    province = models.CharField(_("province"), max_length=5, blank=True)
+    entity_type = models.CharField(_("entity type"), max_length=40, blank=True)
+    profile_hash = models.CharField(
+        _("profile hash"), max_length=64, help_text=_("SHA-256 of the canonical profile JSON.")
+    )
+    version = models.PositiveIntegerField(_("edit version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "客户企业 client company"
-        verbose_name_plural = "客户企业 client companies"
+        verbose_name = _("client company")
+        verbose_name_plural = _("client companies")
         ordering = ("name",)
         indexes = (
             models.Index(fields=["agency", "name"], name="company_agency_name_idx"),
@@ -52,33 +58,40 @@ class Case(models.Model):
     the case row: writers pass the version they read and lose (``case.changed``) if it moved on.
     """
 
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="cases")
-    company = models.ForeignKey(ClientCompany, on_delete=models.PROTECT, related_name="cases")
-    license_id = models.CharField("许可证 license", max_length=40)
-    ruleset_version = models.CharField("规则版本 rule version", max_length=40)
-    stage = models.CharField("阶段 stage", max_length=40)
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="cases"
+    )
+    company = models.ForeignKey(
+        ClientCompany, verbose_name=_("company"), on_delete=models.PROTECT, related_name="cases"
+    )
+    # The agency's case number (``PC-2026-0001``), given once at creation from the agency's format and
+    # its per-year sequence (:class:`CaseNumberSequence`); never changed afterwards.
+    number = models.CharField(_("case number"), max_length=60, blank=True)
+    license_id = models.CharField(_("license"), max_length=40)
+    ruleset_version = models.CharField(_("rule version"), max_length=40)
+    stage = models.CharField(_("stage"), max_length=40)
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="consulted_cases",
-        verbose_name="顾问 consultant",
+        verbose_name=_("consultant"),
     )
-    version = models.PositiveIntegerField(default=1)
-    opened_on = models.DateField("立案日期 opened on")
-    target_date = models.DateField("目标日期 target date", null=True, blank=True)
-    stage_entered_at = models.DateTimeField()
+    version = models.PositiveIntegerField(_("edit version"), default=1)
+    opened_on = models.DateField(_("opened on"))
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    stage_entered_at = models.DateTimeField(_("stage entered at"))
     stage_due_on = models.DateField(
-        "阶段期限 stage due on", null=True, blank=True, help_text="From the rule version's time limits."
+        _("stage due on"), null=True, blank=True, help_text=_("From the rule version's time limits.")
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "案件 case"
-        verbose_name_plural = "案件 cases"
+        verbose_name = _("case")
+        verbose_name_plural = pgettext_lazy("model", "cases")  # "cases" alone counts cases: "件案件"
         ordering = ("-updated_at", "-pk")
         indexes = (
             # The list filtered by stage (and consultant), in the list's order: a page is the first rows
@@ -105,6 +118,11 @@ class Case(models.Model):
                 condition=Q(closed_at__isnull=True),
                 name="case_one_open_per_company_license",
             ),
+            # Empty only on rows inserted around the service (bulk benchmark data); every case the
+            # service opens and every case the 0005 migration found has one.
+            models.UniqueConstraint(
+                fields=["agency", "number"], condition=~Q(number=""), name="case_agency_number_uniq"
+            ),
         )
 
     def __str__(self) -> str:
@@ -114,26 +132,47 @@ class Case(models.Model):
         return f"{self.company} · {license_name(self.license_id)} · {stage_title(self)}"
 
 
+class CaseNumberSequence(models.Model):
+    """The last sequence number handed out per agency and year (``year`` 0 when the agency's format has
+    no ``{year}``: then the sequence never restarts). Read and bumped under a row lock by ``case_create``,
+    so two cases opened at the same moment never get the same number."""
+
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case-number sequence")
+        verbose_name_plural = _("case-number sequences")
+        constraints = (
+            models.UniqueConstraint(fields=["agency", "year"], name="case_number_seq_agency_year_uniq"),
+        )
+
+
 class CaseCheck(models.Model):
     """A stored eligibility check: the full check result, the rule version applied and the hash of the
     profile it was run on (a later profile edit makes the check stale). ``profile`` keeps the profile
     itself, so "what changed since the last check" can name the fields (None on checks stored before
     snapshots were kept)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="checks")
-    result = models.JSONField()
-    verdict = models.CharField(max_length=20)
-    license_id = models.CharField(max_length=40)
-    ruleset_version = models.CharField(max_length=40)
-    as_of = models.DateField()
-    profile_hash = models.CharField(max_length=64)
-    profile = models.JSONField("检查时的企业档案 profile checked", null=True, blank=True)
-    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="checks")
+    result = models.JSONField(_("result"))
+    verdict = models.CharField(_("verdict"), max_length=20)
+    license_id = models.CharField(_("license"), max_length=40)
+    ruleset_version = models.CharField(_("rule version"), max_length=40)
+    as_of = models.DateField(_("as of"))
+    profile_hash = models.CharField(_("profile hash"), max_length=64)
+    profile = models.JSONField(_("profile checked"), null=True, blank=True)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("run by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "资格检查 eligibility check"
-        verbose_name_plural = "资格检查 eligibility checks"
+        verbose_name = _("eligibility check")
+        verbose_name_plural = _("eligibility checks")
         ordering = ("-created_at", "-pk")
         indexes = (models.Index(fields=["case", "-created_at"], name="check_case_created_idx"),)
 
@@ -144,14 +183,19 @@ class CaseCheck(models.Model):
 class GuardOverride(models.Model):
     """An agency admin's written decision to let a case past a guard (only overridable guards)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="guard_overrides")
-    guard_id = models.CharField(max_length=40)
-    reason = models.TextField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="guard_overrides"
+    )
+    guard_id = models.CharField(_("requirement"), max_length=40)
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "门槛豁免 guard override"
+        verbose_name = _("guard override")
+        verbose_name_plural = _("guard overrides")
         ordering = ("-created_at", "-pk")
         indexes = (models.Index(fields=["case", "guard_id"], name="override_case_guard_idx"),)
 
@@ -162,33 +206,44 @@ class NoteVisibility(models.TextChoices):
 
 
 class Note(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
-    visibility = models.CharField(
-        max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    body = models.TextField(_("text"))
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=NoteVisibility.choices, default=NoteVisibility.INTERNAL
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "备注 note"
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         ordering = ("-created_at", "-pk")
         indexes = (models.Index(fields=["case", "-created_at"], name="note_case_created_idx"),)
 
 
 class Task(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
-    title = models.CharField(max_length=200)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="tasks")
+    title = models.CharField(_("title"), max_length=200)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
     )
-    due_on = models.DateField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "任务 task"
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
         ordering = ("done_at", "due_on", "pk")
         indexes = (
             models.Index(fields=["case", "done_at"], name="task_case_done_idx"),
@@ -199,17 +254,70 @@ class Task(models.Model):
 class LicenseRecord(models.Model):
     """The license the authority issued for a case (needed to enter the ``license_record`` guard's stage)."""
 
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="license_record")
-    number = models.CharField("许可证编号 number", max_length=60)
-    issued_on = models.DateField("发证日期 issued on")
-    expires_on = models.DateField("有效期至 expires on")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="license_record"
+    )
+    number = models.CharField(_("license number"), max_length=60)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "许可证记录 license record"
+        verbose_name = _("license record")
+        verbose_name_plural = _("license records")
         indexes = (models.Index(fields=["number"], name="license_record_number_idx"),)
 
     def __str__(self) -> str:
         return self.number
+
+
+class CaseEvent(models.Model):
+    """A dated event with the authority recorded with a stage move (online submission and its receipt
+    number, paper delivery and its tracking number, the acceptance notice, a correction request, the
+    decision), or the undo of a move. ``occurred_on`` is the day it happened, not the day it was typed in:
+    the statutory clocks count from it. ``reference`` holds the fields the catalog's ``records`` declaration
+    of the transition asks for (validated against it by the service). Rows are never edited: an undo is a
+    new row (``kind="move_undone"``) pointing at the event it undoes through ``undoes``."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("event kind"), max_length=40)
+    from_stage = models.CharField(_("from stage"), max_length=40)
+    to_stage = models.CharField(_("to stage"), max_length=40)
+    occurred_on = models.DateField(_("occurred on"))
+    reference = models.JSONField(_("reference"), default=dict, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    audit_event = models.ForeignKey(
+        "audit.AuditEvent",
+        verbose_name=_("audit event"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    undoes = models.ForeignKey(
+        "self",
+        verbose_name=_("undoes"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="undone_by",
+    )
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ("occurred_on", "recorded_at", "pk")
+        indexes = (
+            models.Index(fields=["case", "occurred_on", "recorded_at"], name="caseevent_case_date_idx"),
+            models.Index(fields=["case", "kind"], name="caseevent_case_kind_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.occurred_on}"

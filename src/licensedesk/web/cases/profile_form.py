@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from licensedesk.core.labels import enum_labels, field_info
 from licensedesk.core.profile import CompanyProfile
 from licensedesk.core.provinces import province_by_code
+from licensedesk.web.cases.countries import country_codes, country_name
 
 Kind = Literal["text", "textarea", "number", "integer", "date", "bool", "choice", "multi", "strings", "json"]
 FormData = Mapping[str, Sequence[str]]
@@ -43,6 +44,7 @@ ROW_ACTION = "_row"  # the submit buttons that add or remove a row instead of sa
 _MISSING: Any = object()
 _LAST_SEGMENT = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 _STRING_LIST_SEPARATORS = re.compile(r"[;；\n]")
+COUNTRY_PATHS = frozenset({"company.shareholders[].jurisdiction"})  # ISO 3166-1 alpha-2 in the contract
 
 
 # -- the shape, from the contract ---------------------------------------------------------------------
@@ -101,7 +103,12 @@ def _field_spec(key: str, path: str, annotation: Any, required: bool) -> Spec:
             return FieldSpec(key, path, "multi", required, nullable, get_args(item), info.get("enum", ""))
         return FieldSpec(key, path, "strings", required, nullable)
     if origin is Literal:
-        return FieldSpec(key, path, "choice", required, nullable, get_args(annotation), info.get("enum", ""))
+        choices = get_args(annotation)
+        if info.get("enum") == "province":  # GB/T 2260's administrative order, not ISO code order
+            choices = tuple(sorted(choices, key=_province_order))
+        return FieldSpec(key, path, "choice", required, nullable, choices, info.get("enum", ""))
+    if path in COUNTRY_PATHS:  # picked by name (「美国」), stored as the contract's alpha-2 code
+        return FieldSpec(key, path, "choice", required, nullable, country_codes(), "country")
     kinds: dict[Any, Kind] = {bool: "bool", int: "integer", float: "number", date: "date"}
     if annotation in kinds:
         return FieldSpec(key, path, kinds[annotation], required, nullable)
@@ -109,6 +116,13 @@ def _field_spec(key: str, path: str, annotation: Any, required: bool) -> Spec:
         return FieldSpec(key, path, "json", required, nullable)
     kind: Kind = "textarea" if info.get("widget") == "textarea" else "text"
     return FieldSpec(key, path, kind, required, nullable)
+
+
+def _province_order(code: str) -> tuple[str, str]:
+    try:
+        return province_by_code(code).gb2260, code
+    except KeyError:
+        return "99", code
 
 
 def _model_specs(model: type[BaseModel], prefix: str) -> tuple[Spec, ...]:
@@ -296,8 +310,19 @@ def choice_label(enum: str, value: str, lang: str) -> str:
         except KeyError:
             return value
         return found.name_zh if lang == "zh" else found.name_en
+    if enum == "country":
+        return country_name(value, lang)
     entry = enum_labels(enum).get(value) if enum else None
     return entry[lang] if entry else value
+
+
+def _choices(spec: FieldSpec, current: str, lang: str) -> list[tuple[str, str]]:
+    """The options of a select; a stored value the list does not hold stays offered (and selected), so
+    saving the form does not silently drop it."""
+    choices = [(c, choice_label(spec.enum, c, lang)) for c in spec.choices]
+    if current and current not in spec.choices:
+        choices.insert(0, (current, current))
+    return choices
 
 
 def problem_text(message: str, lang: str) -> str:
@@ -325,6 +350,7 @@ class BoundField:
     none_checked: bool
     choices: list[tuple[str, str]]
     errors: list[str] = field(default_factory=list)
+    autofocus: bool = False  # the first input of a row just added: the page opens there
 
     kind = property(lambda self: self.spec.kind)
     required = property(lambda self: self.spec.required)
@@ -437,7 +463,7 @@ class _Binder:
             values=values if spec.kind == "multi" else (),
             null_checked=_checked(self.data, name + NULL_SUFFIX),
             none_checked=_checked(self.data, name + NONE_SUFFIX),
-            choices=[(c, choice_label(spec.enum, c, self.lang)) for c in spec.choices],
+            choices=_choices(spec, values[0] if values and spec.kind == "choice" else "", self.lang),
         )
         self.index[name] = bound
         return bound
@@ -490,10 +516,12 @@ def build_form(
     lang: str,
     problems: Sequence[Mapping[str, Any]] = (),
     blank_rows: Mapping[str, int] | None = None,
+    row_action: str = "",
 ) -> ProfileForm:
     """The editor showing ``profile`` in ``lang`` ('zh' or 'en'), each problem (``{"path", "message"}``,
     as ``company_profile_update`` reports them) next to its input, and ``blank_rows`` empty rows
-    appended to the lists they name."""
+    appended to the lists they name. After ``row_action`` ``add:<list>`` the new (last) row's first
+    input has ``autofocus``: the user stays at the row they added, not at the top of a long form."""
     data = profile_to_form(profile)
     binder = _Binder(data, lang, blank_rows or {})
     sections: list[BoundGroup] = []
@@ -507,11 +535,40 @@ def build_form(
         other = GroupSpec("other", "", ())
         sections.append(BoundGroup(other, "", "", loose))
     form = ProfileForm(sections=sections, errors=[], data=data, _index=binder.index)
+    _focus_new_row(
+        binder.index.get(row_action.removeprefix("add:")) if row_action.startswith("add:") else None
+    )
     for problem in problems:
         text = problem_text(str(problem.get("message", "")), lang)
         owner = _owner(str(problem.get("path", "")), binder.index)
+        if owner and problem_text(str(problem.get("message", "")), "zh") == _REQUIRED_ZH:
+            text = _required_text(binder.index[owner], lang)
         (binder.index[owner].errors if owner else form.errors).append(text)
     return form
+
+
+def _focus_new_row(rows: Any) -> None:
+    if not isinstance(rows, BoundRows) or not rows.rows:
+        return
+    pending: list[Any] = list(rows.rows[-1].items)
+    while pending:  # depth first, in page order
+        item = pending.pop(0)
+        if isinstance(item, BoundField):
+            item.autofocus = True
+            return
+        pending[:0] = item.items if isinstance(item, BoundGroup) else []
+
+
+_REQUIRED_ZH = "缺少必填字段"  # core.profile's text for pydantic's "missing"
+
+
+def _required_text(owner: BoundField | BoundGroup | BoundRows, lang: str) -> str:
+    """「请填写“姓名”」 rather than 「缺少必填字段」: the message is read in a list of errors, or by a
+    screen reader away from the label, and must say which field it is about."""
+    label = getattr(owner, "label", "")
+    if not label:
+        return "缺少必填字段" if lang == "zh" else "Field required"
+    return f"请填写“{label}”" if lang == "zh" else f"Please fill in “{label}”"
 
 
 def spec_is_repeated(spec: Spec) -> bool:

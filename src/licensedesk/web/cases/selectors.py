@@ -19,14 +19,17 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from licensedesk.core.catalog.loader import default_catalog
-from licensedesk.core.errors import NotFound
+from licensedesk.core.catalog.models import Records
+from licensedesk.core.errors import NotFound, WorkflowError
 from licensedesk.core.workflow import StageMachine, machine_for
 from licensedesk.web.accounts.models import STAFF_ROLES, Role
+from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.check_diff import CheckDiff, diff_check_results
 from licensedesk.web.cases.guards import GuardContext, GuardOutcome, evaluate_guards
 from licensedesk.web.cases.models import (
     Case,
     CaseCheck,
+    CaseEvent,
     ClientCompany,
     GuardOverride,
     LicenseRecord,
@@ -120,8 +123,8 @@ def case_list_visible_to(
     search: str = "",
     open_only: bool = False,
 ) -> QuerySet[Case]:
-    """The case list (one query with company and consultant), newest activity first. The search
-    matches a fragment of the company name (on PostgreSQL through a trigram index) or a USCC prefix."""
+    """The case list (one query with company and consultant), newest activity first. The search is
+    :func:`case_search_q` (the company name through a trigram index on PostgreSQL)."""
     cases = _case_rows(cases_visible_to(user=user))
     if stage:
         cases = cases.filter(stage=stage)
@@ -135,8 +138,31 @@ def case_list_visible_to(
         cases = cases.filter(closed_at__isnull=True)
     search = search.strip()
     if search:
-        cases = cases.filter(Q(company__name__icontains=search) | Q(company__uscc__startswith=search.upper()))
+        cases = cases.filter(case_search_q(search))
     return cases.order_by("-updated_at", "-pk")
+
+
+def case_search_q(search: str) -> Q:
+    """What the one search box matches (the navigation's and the case list's): a fragment of the case
+    number, the company name, the legal representative's name, a website domain or the license number,
+    or a USCC prefix. Filters only (subqueries): the list stays one query."""
+    companies = ClientCompany.objects.filter(
+        Q(name__icontains=search)
+        | Q(uscc__startswith=search.upper())
+        | Q(profile__company__legal_representative__name__icontains=search)
+        | Q(profile__service__websites__icontains=search)
+    ).values("pk")
+    matching = (
+        Case.objects.filter(company_id__in=companies)
+        .values("pk")
+        .union(
+            Case.objects.filter(number__icontains=search).values("pk"),
+            LicenseRecord.objects.filter(number__icontains=search).values("case_id"),
+        )
+    )
+    # The matching case ids, each table searched through its own index on PostgreSQL (the trigram
+    # indexes of migrations 0003 and 0005): the list's query reads only the cases found.
+    return Q(pk__in=matching)
 
 
 def case_get_visible_to(*, user: Any, case_id: int) -> Case:
@@ -367,6 +393,8 @@ class MoveOption:
     guards: list[GuardOutcome]
     withdrawal: bool
     permitted: bool  # the user's role allows moving this case
+    records: Records | None = None  # the dated event the move records (catalog declaration)
+    terminal: bool = False  # the move ends the case: the form asks for a confirmation
 
     @property
     def allowed(self) -> bool:
@@ -375,6 +403,14 @@ class MoveOption:
     @property
     def blocked_by(self) -> list[GuardOutcome]:
         return [g for g in self.guards if not g.passed]
+
+    @property
+    def event_title_zh(self) -> str:
+        return self.records.title.zh if self.records else ""
+
+    @property
+    def event_title_en(self) -> str:
+        return self.records.title.en if self.records else ""
 
 
 def case_moves(*, user: Any, case: Case) -> list[MoveOption]:
@@ -401,9 +437,101 @@ def case_moves(*, user: Any, case: Case) -> list[MoveOption]:
             GuardContext(case=case, move=move, actor=reader, machine=machine), overrides=overrides
         )
         options.append(
-            MoveOption(move.to, stage.title.zh, stage.title.en, outcomes, move.withdrawal, permitted)
+            MoveOption(
+                move.to,
+                stage.title.zh,
+                stage.title.en,
+                outcomes,
+                move.withdrawal,
+                permitted,
+                records=move.records,
+                terminal=move.terminal,
+            )
         )
     return options
+
+
+def move_records(case: Case, to_stage: str) -> Records | None:
+    """What the move from the case's stage to ``to_stage`` records (None: no such move, or nothing)."""
+    try:
+        return case_machine(case).move(case.stage, to_stage).records
+    except WorkflowError:
+        return None
+
+
+# -- the path a case took ---------------------------------------------------------------------------------
+
+UNDO_KIND = "move_undone"
+_PATH_ACTIONS = ("case.created", "case.transitioned", "case.move_undone")
+
+
+@dataclass(frozen=True)
+class MadeMove:
+    """A stage move that stands (not undone): the audit row that recorded it and its two stages."""
+
+    audit_id: int
+    source: str
+    to: str
+    at: Any  # the audit row's time (when the case entered ``to``)
+
+
+def _stacks(case_ids: list[int]) -> dict[int, tuple[list[str], list[MadeMove]]]:
+    """Per case: the stages it went through and the moves that stand, replaying its audit trail in
+    chain order (an undo takes the last move off; history itself is never rewritten)."""
+    out: dict[int, tuple[list[str], list[MadeMove]]] = {pk: ([], []) for pk in case_ids}
+    if not case_ids:
+        return out
+    rows = (
+        AuditEvent.objects.filter(case_id__in=case_ids, action__in=_PATH_ACTIONS)
+        .order_by("case_id", "seq")
+        .values_list("case_id", "pk", "action", "before", "after", "occurred_at")
+    )
+    for case_id, pk, action, before, after, at in rows:
+        path, moves = out[case_id]
+        before, after = before or {}, after or {}
+        if action == "case.created" and after.get("stage"):
+            path[:] = [after["stage"]]
+        elif action == "case.transitioned" and after.get("stage"):
+            if not path and before.get("stage"):  # a trail without its opening row
+                path.append(before["stage"])
+            path.append(after["stage"])
+            moves.append(MadeMove(pk, str(before.get("stage", "")), after["stage"], at))
+        elif action == "case.move_undone" and moves:
+            moves.pop()
+            if len(path) > 1:
+                path.pop()
+    return out
+
+
+def stage_paths(case_ids: list[int]) -> dict[int, list[str]]:
+    """The stages each case has been in, in order, moves undone left out (one query for all cases).
+    The steppers of the case page and of the portal are drawn from it."""
+    return {pk: path for pk, (path, _moves) in _stacks(case_ids).items()}
+
+
+def case_stage_path(case: Case) -> list[str]:
+    return stage_paths([case.pk])[case.pk]
+
+
+def case_history(case: Case) -> tuple[list[str], MadeMove | None]:
+    """The path the case took and the move that brought it to its current stage (None if there is
+    none that stands, or the stage moved since): the case page's stepper and undo, in one query."""
+    path, moves = _stacks([case.pk])[case.pk]
+    return path, moves[-1] if moves and moves[-1].to == case.stage else None
+
+
+def last_move(case: Case) -> MadeMove | None:
+    """The move that brought the case to its current stage, if it stands and can be undone."""
+    return case_history(case)[1]
+
+
+def case_events_for(case: Case, *, include_undone: bool = False) -> QuerySet[CaseEvent]:
+    """The dated events of a case in the order they happened (the statutory clocks count from them).
+    By default only the events that stand: neither an undo nor a move undone since."""
+    events = CaseEvent.objects.filter(case_id=case.pk).select_related("recorded_by")
+    if not include_undone:
+        events = events.exclude(kind=UNDO_KIND).filter(undone_by__isnull=True)
+    return events.order_by("occurred_on", "recorded_at", "pk")
 
 
 __all__ = [
@@ -415,15 +543,21 @@ __all__ = [
     "case_check_diff",
     "case_checks",
     "case_detail",
+    "case_events_for",
     "case_get_visible_to",
+    "case_history",
     "case_list_visible_to",
     "case_moves",
+    "case_stage_path",
     "cases_visible_to",
     "check_diff",
     "companies_visible_to",
     "company_get_visible_to",
     "company_list_visible_to",
+    "last_move",
+    "move_records",
     "notes_visible_to",
+    "stage_paths",
     "tasks_open_for",
     "tasks_visible_to",
 ]

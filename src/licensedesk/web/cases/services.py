@@ -22,22 +22,31 @@ from licensedesk.core.eligibility import Evaluator
 from licensedesk.core.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
 from licensedesk.core.identifiers import IdentifierError, parse_license_number
 from licensedesk.core.profile import ProfileError, validate_profile
-from licensedesk.core.workflow import StageMachine, machine_for
+from licensedesk.core.workflow import PreviousEvent, StageMachine, check_event, machine_for
 from licensedesk.web.accounts.models import STAFF_ROLES, Agency, Role, User
 from licensedesk.web.accounts.roles import ensure_admin, ensure_company_member_or_staff, ensure_staff
 from licensedesk.web.audit.chain import canonical_json, jsonable
+from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.guards import GuardContext, evaluate_guards, registered_guard
 from licensedesk.web.cases.hooks import run_check_stored
 from licensedesk.web.cases.models import (
     Case,
     CaseCheck,
+    CaseEvent,
     ClientCompany,
     GuardOverride,
     LicenseRecord,
     Note,
     NoteVisibility,
     Task,
+)
+from licensedesk.web.cases.numbering import case_number_allocate
+from licensedesk.web.cases.selectors import UNDO_KIND, case_events_for, last_move
+from licensedesk.web.inbox.services import (
+    inbox_client_message,
+    inbox_client_profile_change,
+    inbox_items_resolve,
 )
 
 OVERRIDE_REASON_MIN_LENGTH = 5
@@ -58,7 +67,8 @@ def validated_profile(data: Any) -> dict[str, Any]:
     violation as ``{"path", "code", "message"}`` (paths like ``company.uscc``, for form fields).
     """
     try:
-        return validate_profile(data).to_contract()
+        # judged on today's date, as the check run next will be (``case_run_check``): CLI and web agree
+        return validate_profile(data, as_of=timezone.localdate()).to_contract()
     except ProfileError as exc:
         problems = [{"path": p.path, "code": p.code, "message": p.message} for p in exc.problems]
         raise InvalidInput(
@@ -183,6 +193,7 @@ def company_profile_update(
             after=after,
             data={"version": version + 1},
         )
+        inbox_client_profile_change(company=company, paths=sorted({*before, *after}), actor=actor)
         refresh_company_fields(company, ClientCompany.objects.get(pk=company.pk))
     return company
 
@@ -273,6 +284,7 @@ def case_create(
         )
     try:
         with transaction.atomic():
+            case.number = case_number_allocate(agency_id=case.agency_id, on=opened_on)
             case.save(force_insert=True)
             audit_record(
                 agency=case.agency_id,
@@ -281,6 +293,7 @@ def case_create(
                 case=case,
                 target=case,
                 after={
+                    "number": case.number,
                     "company": company.pk,
                     "license": license_id,
                     "ruleset_version": case.ruleset_version,
@@ -347,8 +360,29 @@ def _overrides(case: Case) -> dict[str, int]:
     return found
 
 
+def _previous_event(case: Case, machine: StageMachine) -> PreviousEvent | None:
+    """The latest event of the case that stands, with its title (a new event may not predate it)."""
+    latest = case_events_for(case).order_by("-occurred_on", "-recorded_at", "-pk").first()
+    if latest is None:
+        return None
+    title = next(
+        (m.records.title for m in machine.all_moves() if m.records and m.records.event == latest.kind), None
+    )
+    return PreviousEvent(
+        latest.occurred_on, title.zh if title else latest.kind, title.en if title else latest.kind
+    )
+
+
 def case_transition(
-    *, case: Case, to_stage: str, actor: User, reason: str = "", expected_version: int
+    *,
+    case: Case,
+    to_stage: str,
+    actor: User,
+    reason: str = "",
+    expected_version: int,
+    occurred_on: date | None = None,
+    reference: dict[str, Any] | None = None,
+    confirmed: bool = False,
 ) -> Case:
     """Move ``case`` to ``to_stage`` if its license's workflow allows the move and every guard passes.
 
@@ -357,6 +391,13 @@ def case_transition(
     at once exactly one wins and the audit trail shows one transition. A refused guard raises
     ``WorkflowError(code="workflow.guard_failed")`` whose ``details["guards"]`` says which guard failed and
     what is missing. Withdrawing needs a reason.
+
+    A move the catalog declares ``records`` for (online submission, paper delivery, acceptance, a
+    correction request, the decision) stores a :class:`CaseEvent` with the day it happened
+    (``occurred_on``, default today in China; never in the future, never before the previous event) and
+    its reference fields, validated against the declaration (``InvalidInput(code="event.invalid")``).
+    A move that ends the case needs ``confirmed=True`` (``workflow.confirmation_required``), asked for
+    once everything else has passed.
     """
     ensure_can_move_case(actor, case)
     with transaction.atomic():
@@ -389,16 +430,43 @@ def case_transition(
                 },
             )
         now = timezone.now()
+        today = timezone.localdate(now)
+        event: dict[str, Any] | None = None
+        if move.records is not None:
+            day = occurred_on or today
+            cleaned = check_event(
+                move.records,
+                occurred_on=day,
+                reference=reference,
+                today=today,
+                previous=_previous_event(current, machine),
+            )
+            event = {"kind": move.records.event, "occurred_on": day, "reference": cleaned}
+        if move.terminal and not confirmed:
+            target = machine.stage(to_stage).title
+            raise WorkflowError(
+                f"Moving to {target.en} ends the case: confirm the move.",
+                code="workflow.confirmation_required",
+                message_zh=f"进入“{target.zh}”后案件即结束，请确认。",
+                details={"from": move.source, "to": move.to},
+            )
         terminal = machine.is_terminal(to_stage)
         _update_case(
             case,
             expected_version,
             stage=to_stage,
             stage_entered_at=now,
-            stage_due_on=machine.stage_due_on(to_stage, timezone.localdate(now)),
+            stage_due_on=machine.stage_due_on(to_stage, event["occurred_on"] if event else today),
             closed_at=now if terminal else None,
         )
-        audit_record(
+        data: dict[str, Any] = {
+            "reason": reason,
+            "guards": [o.to_dict() for o in outcomes],
+            "withdrawal": move.withdrawal,
+        }
+        if event is not None:
+            data["event"] = event
+        audit = audit_record(
             agency=case.agency_id,
             actor=actor,
             action="case.transitioned",
@@ -406,7 +474,105 @@ def case_transition(
             target=case,
             before={"stage": move.source, "version": expected_version},
             after={"stage": to_stage, "version": case.version},
-            data={"reason": reason, "guards": [o.to_dict() for o in outcomes], "withdrawal": move.withdrawal},
+            data=data,
+        )
+        if event is not None:
+            CaseEvent.objects.create(
+                case=case,
+                kind=event["kind"],
+                from_stage=move.source,
+                to_stage=to_stage,
+                occurred_on=event["occurred_on"],
+                reference=event["reference"],
+                recorded_by=actor,
+                audit_event=audit,
+            )
+    return case
+
+
+UNDO_REASON_MIN_LENGTH = 5
+
+
+def case_undo_move(*, case: Case, actor: User, reason: str, expected_version: int) -> Case:
+    """An agency admin takes back the last move of the case (a mis-click forward): the case returns to
+    the stage it came from. Nothing is erased: a ``case.move_undone`` audit row and a ``move_undone``
+    :class:`CaseEvent` (pointing at the event the move recorded, if any) say who undid what and why;
+    the steppers leave the undone stage out, the timeline shows the move and its undo. Consultants
+    may not undo (``PermissionDenied``); a reason is required; optimistic locking as for moves."""
+    ensure_admin(actor, case.agency_id, action="undo moves")
+    reason = reason.strip()
+    if len(reason) < UNDO_REASON_MIN_LENGTH:
+        raise InvalidInput(
+            f"Undoing a move needs a written reason (at least {UNDO_REASON_MIN_LENGTH} characters).",
+            code="workflow.undo_reason_required",
+            message_zh=f"撤销阶段变更须填写原因（至少 {UNDO_REASON_MIN_LENGTH} 个字）。",
+            details={"field": "reason"},
+        )
+    with transaction.atomic():
+        current = _current(case, expected_version)
+        made = last_move(current)
+        if made is None:
+            raise WorkflowError(
+                "There is no move to undo: the case is at the stage it was opened in, or its last move "
+                "was already undone.",
+                code="workflow.nothing_to_undo",
+                message_zh="没有可撤销的阶段变更：案件仍在立案时的阶段，或上一次变更已撤销。",
+                details={"stage": current.stage},
+            )
+        machine = _machine(current)
+        # the restored stage counts again from when the case entered it (the date of the event that
+        # move recorded, if any, else the time of the move)
+        entering = (
+            AuditEvent.objects.filter(case_id=case.pk, action__in=("case.created", "case.transitioned"))
+            .filter(pk__lt=made.audit_id)
+            .order_by("-seq")
+            .values_list("pk", "occurred_at")
+            .first()
+        )
+        entered_at = entering[1] if entering else current.created_at
+        entered_on = (
+            CaseEvent.objects.filter(audit_event_id=entering[0]).values_list("occurred_on", flat=True).first()
+            if entering
+            else None
+        ) or timezone.localdate(entered_at)
+        undone_event = CaseEvent.objects.filter(audit_event_id=made.audit_id).first()
+        try:
+            with transaction.atomic():
+                _update_case(
+                    case,
+                    expected_version,
+                    stage=made.source,
+                    stage_entered_at=entered_at,
+                    stage_due_on=machine.stage_due_on(made.source, entered_on),
+                    closed_at=None,
+                )
+        except IntegrityError:  # reopening would make a second open case of the company and license
+            raise WorkflowError(
+                "The company has opened another case for this license since; this one cannot be reopened.",
+                code="workflow.undo_reopens_duplicate",
+                message_zh="该企业此后已就同一许可证立了新案件，本案件不能重新打开。",
+                details={"stage": current.stage},
+            ) from None
+        audit = audit_record(
+            agency=case.agency_id,
+            actor=actor,
+            action="case.move_undone",
+            case=case,
+            target=case,
+            before={"stage": made.to, "version": expected_version},
+            after={"stage": made.source, "version": case.version},
+            data={"reason": reason, "undoes": made.audit_id},
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=UNDO_KIND,
+            from_stage=made.to,
+            to_stage=made.source,
+            occurred_on=timezone.localdate(),
+            reference={"reason": reason},
+            recorded_by=actor,
+            audit_event=audit,
+            undoes=undone_event,
         )
     return case
 
@@ -655,6 +821,7 @@ def note_create(*, case: Case, author: User, body: str, visibility: str = NoteVi
             target=note,
             after={"visibility": visibility, "body": body},
         )
+        inbox_client_message(note=note, case=case, actor=author)
     return note
 
 
@@ -712,4 +879,5 @@ def task_complete(*, task: Task, actor: User) -> Task:
             before={"done_at": None},
             after={"done_at": now},
         )
+        inbox_items_resolve(source=task)
     return task

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from licensedesk.core.errors import WorkflowError
 from licensedesk.core.labels import verdict_label
+from licensedesk.web.audit.actions import action_label
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.display import Lang, current_lang, license_name
 from licensedesk.web.cases.selectors import case_machine
@@ -64,6 +67,28 @@ def _short(text: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _event_detail(names: Names, event: Any, lang: Lang) -> str:
+    """The dated event a move recorded, in words: its title and date, then each reference field with
+    its catalog label (``在线提交申请 2026-12-01 · 系统受理编号：…``)."""
+    if not isinstance(event, dict):
+        return ""
+    try:
+        moves = case_machine(names.case).all_moves()
+    except (WorkflowError, LookupError):
+        moves = []
+    records = next((m.records for m in moves if m.records and m.records.event == event.get("kind")), None)
+    if records is None:
+        return str(event.get("occurred_on") or "")
+    parts = [f"{getattr(records.title, lang)} {event.get('occurred_on', '')}"]
+    reference = event.get("reference") or {}
+    colon = "：" if lang == "zh" else ": "
+    for field in records.fields:
+        value = reference.get(field.id)
+        if value:
+            parts.append(f"{getattr(field.label, lang)}{colon}{_short(value)}")
+    return " · ".join(parts)
+
+
 Describer = Callable[[AuditEvent, Names, Lang], tuple[str, str]]
 _DESCRIBERS: dict[str, Describer] = {}
 
@@ -104,7 +129,14 @@ def describe(event: AuditEvent, names: Names, lang: Lang | None = None) -> tuple
             detail = " ".join(
                 filter(None, [detail, _("(past an override of: %(guards)s)") % {"guards": guards}])
             )
-        return text, detail
+        event_text = _event_detail(names, data.get("event"), lang)
+        separator = "；" if lang == "zh" else "; "
+        return text, separator.join(filter(None, [event_text, detail]))
+    if action == "case.move_undone":
+        return _("Undid the move from %(source)s to %(target)s: the case is back at %(source)s") % {
+            "source": _stage(names, after.get("stage"), lang),
+            "target": _stage(names, before.get("stage"), lang),
+        }, _short(data.get("reason"))
     if action == "case.check_run":
         return _("Ran the eligibility check: %(verdict)s") % {
             "verdict": verdict_label(str(after.get("verdict")), lang)
@@ -140,15 +172,119 @@ def describe(event: AuditEvent, names: Names, lang: Lang | None = None) -> tuple
     if action == "task.completed":
         title = names.tasks.get(int(event.object_id)) if event.object_id.isdigit() else None
         return _("Completed the task “%(title)s”") % {"title": title or f"#{event.object_id}"}, ""
-    return _("Recorded %(action)s") % {"action": action}, ""
+    return _("Recorded %(action)s") % {"action": action_label(action, lang)}, ""  # its name, if it has one
+
+
+# -- kinds (the filter above the timeline) and grouped downloads ---------------------------------------
+
+DOWNLOADS = frozenset(
+    {"material.file_downloaded", "documents.file_downloaded", "documents.bundle_downloaded"}
+)
+_MOVES = (
+    "case.created",
+    "case.transitioned",
+    "case.move_undone",
+    "case.license_recorded",
+    "case.guard_overridden",
+)
+# kind → (actions, action prefixes); "all" is no filter
+TIMELINE_KINDS: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "moves": (_MOVES, ()),
+    "materials": ((), ("material.",)),
+    "documents": ((), ("documents.",)),
+    "notes": (("note.created",), ()),
+}
+
+
+def timeline_kinds() -> list[tuple[str, str]]:
+    """The filter's choices, in the order shown: (kind, label)."""
+    return [
+        ("all", pgettext("timeline filter", "All")),
+        ("moves", pgettext("timeline filter", "Stage moves")),
+        ("materials", pgettext("timeline filter", "Materials")),
+        ("documents", pgettext("timeline filter", "Documents")),
+        ("notes", pgettext("timeline filter", "Notes")),
+    ]
+
+
+def timeline_kind(value: str | None) -> str:
+    """The kind asked for in the query string, ``all`` for anything else."""
+    return value if value in TIMELINE_KINDS else "all"
+
+
+def timeline_filter(kind: str) -> Q | None:
+    """The audit events of ``kind`` (applied in the one query the timeline costs), None for all."""
+    if kind not in TIMELINE_KINDS:
+        return None
+    actions, prefixes = TIMELINE_KINDS[kind]
+    condition = Q(action__in=actions) if actions else Q(pk__in=[])
+    for prefix in prefixes:
+        condition |= Q(action__startswith=prefix)
+    return condition
+
+
+def in_kind(kind: str, action: str) -> bool:
+    """Whether an event of ``action`` is shown under the filter ``kind`` (as :func:`timeline_filter`)."""
+    if kind not in TIMELINE_KINDS:
+        return True
+    actions, prefixes = TIMELINE_KINDS[kind]
+    return action in actions or action.startswith(prefixes)
+
+
+def page_events_filter(kind: str) -> Q | None:
+    """What the case page reads in its one audit query: the filtered kind, and the stage moves always
+    (the authority's dated events come from them, whatever the timeline shows)."""
+    only = timeline_filter(kind)
+    return None if only is None else only | Q(action__in=_MOVES)
+
+
+def authority_events(events: Iterable[AuditEvent], names: Names) -> list[str]:
+    """The dated events with the authority that stand (an undone move's event is taken off), oldest
+    first, in words: 「在线提交申请 2026-12-01 · 系统受理编号：…」."""
+    lang = current_lang()
+    standing: dict[int, str] = {}
+    for event in sorted(events, key=lambda e: (e.occurred_at, e.pk)):
+        data = event.data or {}
+        if event.action == "case.transitioned" and isinstance(data.get("event"), dict):
+            standing[event.pk] = _event_detail(names, data["event"], lang)
+        elif event.action == "case.move_undone":
+            standing.pop(data.get("undoes"), None)  # type: ignore[arg-type]
+    return [text for text in standing.values() if text]
 
 
 def case_timeline(events: Iterable[AuditEvent], names: Names) -> list[TimelineEntry]:
-    """The events (newest first, as the audit selector reads them) as timeline entries."""
+    """The events (newest first, as the audit selector reads them) as timeline entries. Consecutive
+    downloads by one person become one line (「下载了 5 个文件」, what was downloaded below it): a
+    reviewer opening seventeen files otherwise pushed every stage move off the first screen."""
     lang = current_lang()
-    entries = []
+    entries: list[TimelineEntry] = []
+    run: list[tuple[AuditEvent, str, str]] = []  # the downloads being grouped: (event, actor, text)
+
+    def close_run() -> None:
+        if not run:
+            return
+        first, actor, text = run[0]
+        if len(run) == 1:
+            entries.append(TimelineEntry(first.occurred_at, actor, text, "", first.action))
+        else:
+            count = len(run)
+            summary = ngettext("Downloaded %(count)d file", "Downloaded %(count)d files", count) % {
+                "count": count
+            }
+            listed = _short(("；" if lang == "zh" else "; ").join(dict.fromkeys(t for _e, _a, t in run)), 240)
+            entries.append(TimelineEntry(first.occurred_at, actor, summary, listed, "downloads"))
+        run.clear()
+
     for event in events:
         text, detail = describe(event, names, lang)
         actor = event.actor.display_name or event.actor_label if event.actor else event.actor_label
-        entries.append(TimelineEntry(event.occurred_at, actor or _("system"), text, detail, event.action))
+        actor = actor or _("system")
+        if event.action in DOWNLOADS and not detail:
+            if run and run[0][1] != actor:
+                close_run()
+            run.append((event, actor, text))
+            continue
+        close_run()
+        entries.append(TimelineEntry(event.occurred_at, actor, text, detail, event.action))
+    close_run()
     return entries

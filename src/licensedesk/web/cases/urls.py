@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="detail"),
     path("cases/<int:pk>/check/", views.case_run_check, name="run_check"),
     path("cases/<int:pk>/move/", views.case_move, name="move"),
+    path("cases/<int:pk>/undo/", views.case_undo_move, name="undo_move"),
     path("cases/<int:pk>/override/", views.case_override, name="override"),
     path("cases/<int:pk>/license/", views.case_license, name="license"),
     path("cases/<int:pk>/notes/", views.note_create, name="note_create"),

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from licensedesk.core.errors import ApplicationError, ConcurrencyError, InvalidInput, NotFound
+from licensedesk.core.errors import ApplicationError, ConcurrencyError, InvalidInput, NotFound, WorkflowError
 from licensedesk.core.labels import verdict_label
 from licensedesk.web.accounts.models import Role, User
 from licensedesk.web.accounts.selectors import consultants_of
@@ -42,6 +42,7 @@ from licensedesk.web.cases.display import (
     license_name,
     stage_steps,
     stage_title,
+    stage_title_of,
 )
 from licensedesk.web.cases.form_body import ensure_form_body
 from licensedesk.web.cases.forms import (
@@ -55,11 +56,21 @@ from licensedesk.web.cases.forms import (
     RunCheckForm,
     TaskCompleteForm,
     TaskForm,
+    UndoMoveForm,
 )
 from licensedesk.web.cases.guards import ELIGIBILITY, LICENSE_RECORD, registered_guard
 from licensedesk.web.cases.models import Case, ClientCompany
+from licensedesk.web.cases.page_layout import page_focus, page_order
 from licensedesk.web.cases.profile_form import build_form, form_to_profile
-from licensedesk.web.cases.timeline import Names, case_timeline
+from licensedesk.web.cases.timeline import (
+    Names,
+    authority_events,
+    case_timeline,
+    in_kind,
+    page_events_filter,
+    timeline_kind,
+    timeline_kinds,
+)
 from licensedesk.web.documents.views import documents_context
 from licensedesk.web.materials.selectors import checklist_for
 from licensedesk.web.portal.forms import InviteForm
@@ -213,9 +224,15 @@ def _case_context(
     for option in selectors.case_moves(user=user, case=case):
         key = f"move:{option.to_stage}"
         form = bound.get(key) or MoveForm(
-            initial={**version, "to_stage": option.to_stage}, auto_id=f"move-{option.to_stage}-%s"
+            initial={**version, "to_stage": option.to_stage},
+            auto_id=f"move-{option.to_stage}-%s",
+            records=option.records,
+            lang=current_lang(),
         )
         moves.append({"option": option, "form": form})
+    path, undoable = selectors.case_history(case)
+    if user.role != Role.AGENCY_ADMIN:
+        undoable = None
     guards = {g.guard: g for m in moves for g in m["option"].guards}
     eligibility = guards.get(ELIGIBILITY)
     registered = registered_guard(ELIGIBILITY)
@@ -231,7 +248,12 @@ def _case_context(
         tasks={t.pk: t.title for t in detail.tasks},
         users={u.pk: str(u) for u in consultants},
     )
-    events = audit_events_visible_to(user=user, case=case)[:TIMELINE_LIMIT]
+    kind = timeline_kind(request.GET.get("timeline"))  # the filter above the timeline, no JS needed
+    events = audit_events_visible_to(user=user, case=case)
+    if (only := page_events_filter(kind)) is not None:
+        events = events.filter(only)
+    events = list(events[:TIMELINE_LIMIT])  # one query: the timeline's kind and the stage moves
+    focus = page_focus(case, license_recorded=detail.license_record is not None)
     latest = detail.latest_check
     return {
         # what the other apps show on the case page (their own selectors and includes)
@@ -245,7 +267,14 @@ def _case_context(
         "company": case.company,
         "license_name": license_name(case.license_id),
         "stage_title": stage_title(case),
-        "steps": stage_steps(case),
+        "steps": stage_steps(case, reached=path),
+        "undo": {
+            "source": stage_title_of(case, undoable.source),
+            "to": stage_title_of(case, undoable.to),
+            "form": bound.get("undo") or UndoMoveForm(initial=version, auto_id="undo-%s"),
+        }
+        if undoable is not None
+        else None,
         "latest": latest,
         "result": latest.result if latest else None,
         "check_is_stale": latest is not None and latest.profile_hash != case.company.profile_hash,
@@ -268,7 +297,12 @@ def _case_context(
         or TaskForm(
             initial={**version, "assignee": case.consultant_id}, auto_id="task-%s", consultants=consultants
         ),
-        "timeline": case_timeline(events, names),
+        "timeline": case_timeline([e for e in events if in_kind(kind, e.action)], names),
+        "timeline_kind": kind,
+        "focus": focus,
+        "page_order": page_order(focus),
+        "authority_events": authority_events(events, names),
+        "timeline_kinds": timeline_kinds(),
         "error": error,
         "notice": notice,
     }
@@ -306,6 +340,16 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "notes": [{"id": n.pk, "body": n.body, "visibility": n.visibility} for n in detail.notes],
                 "tasks": [
                     {"id": t.pk, "title": t.title, "done": t.done_at is not None} for t in detail.tasks
+                ],
+                "events": [
+                    {
+                        "kind": e.kind,
+                        "occurred_on": e.occurred_on.isoformat(),
+                        "from_stage": e.from_stage,
+                        "to_stage": e.to_stage,
+                        "reference": e.reference,
+                    }
+                    for e in selectors.case_events_for(detail.case)
                 ],
             }
         )
@@ -360,21 +404,67 @@ def case_run_check(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_POST
 def case_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """A move; the event it records (date, references) is checked by the service against the catalog,
+    its refusals shown at the fields. A move that ends the case comes back once as a confirmation step
+    (what was typed kept), then goes through with ``confirmed``."""
+    case = _case(request, pk)
     to_stage = request.POST.get("to_stage", "")
     key = f"move:{to_stage}"
-    form = MoveForm(request.POST, auto_id=f"move-{to_stage}-%s")
-
-    def perform(case: Case, data: dict[str, Any]) -> str:
+    form = MoveForm(
+        request.POST,
+        auto_id=f"move-{to_stage}-%s",
+        records=selectors.move_records(case, to_stage),
+        lang=current_lang(),
+    )
+    if not form.is_valid():
+        return _render_case(request, pk, bound={key: form}, status=400)
+    data = form.cleaned_data
+    try:
+        _ensure_version(case, data["version"])
         services.case_transition(
             case=case,
             to_stage=data["to_stage"],
             actor=request.user,
             reason=data["reason"],
             expected_version=data["version"],
+            occurred_on=data.get("occurred_on"),
+            reference=form.reference(),
+            confirmed=data["confirmed"],
         )
-        return _("Moved to %(stage)s") % {"stage": stage_title(case)}
+    except ConcurrencyError as exc:
+        return _render_case(request, pk, bound={key: form}, error=error_text(exc), status=exc.http_status)
+    except WorkflowError as exc:
+        if exc.code != "workflow.confirmation_required":
+            form.add_error(None, error_text(exc))
+            return _render_case(request, pk, bound={key: form}, status=exc.http_status)
+        form.confirm_step = True
+        form.confirm_text = error_text(exc)
+        return _render_case(request, pk, bound={key: form})
+    except InvalidInput as exc:
+        fields = exc.details.get("fields" if current_lang() == "zh" else "fields_en")
+        if isinstance(fields, dict):
+            form.add_event_errors(fields)
+        else:
+            form.add_error(None, error_text(exc))
+        return _render_case(request, pk, bound={key: form}, status=exc.http_status)
+    except ApplicationError as exc:
+        form.add_error(None, error_text(exc))
+        return _render_case(request, pk, bound={key: form}, status=exc.http_status)
+    return _done(request, pk, _("Moved to %(stage)s") % {"stage": stage_title(case)})
 
-    return _case_action(request, pk, form, key, perform)
+
+@staff_required
+@require_POST
+def case_undo_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agency admin undoes the last move (consultants get the service's refusal, 403)."""
+
+    def perform(case: Case, data: dict[str, Any]) -> str:
+        services.case_undo_move(
+            case=case, actor=request.user, reason=data["reason"], expected_version=data["version"]
+        )
+        return _("Move undone: the case is back at %(stage)s") % {"stage": stage_title(case)}
+
+    return _case_action(request, pk, UndoMoveForm(request.POST, auto_id="undo-%s"), "undo", perform)
 
 
 @staff_required
@@ -571,7 +661,13 @@ def _profile_editor(request: HttpRequest, company: ClientCompany | None) -> Http
             messages.success(request, notice)
             target = reverse("cases:company_detail", kwargs={"pk": company.pk})
             return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
-    context["form"] = build_form(parsed.profile, lang=lang, problems=problems, blank_rows=parsed.blank_rows)
+    context["form"] = build_form(
+        parsed.profile,
+        lang=lang,
+        problems=problems,
+        blank_rows=parsed.blank_rows,
+        row_action=parsed.row_action,
+    )
     template = "cases/_profile_form.html" if request.htmx else "cases/profile_editor.html"
     return render(request, template, context, status=status)
 

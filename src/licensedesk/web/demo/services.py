@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from licensedesk.web.accounts.models import Agency, Role, User
-from licensedesk.web.accounts.services import agency_create, user_create
+from licensedesk.web.accounts.services import agency_create, agency_settings_update, user_create
 from licensedesk.web.cases.models import Case, ClientCompany
 from licensedesk.web.cases.services import (
     case_create,
@@ -29,6 +30,7 @@ from licensedesk.web.cases.services import (
     note_create,
     task_create,
 )
+from licensedesk.web.inbox.models import InboxItem
 
 DEMO_AGENCY = "深圳市鹏程企业管理咨询有限公司"
 DEMO_LICENSE = "icp-b25"
@@ -272,7 +274,14 @@ def _user(agency: Agency, login: DemoLogin, company: ClientCompany | None, summa
 
 def _move(case: Case, actor: User, *stages: str, reason: str = "") -> None:
     for stage in stages:
-        case_transition(case=case, to_stage=stage, actor=actor, reason=reason, expected_version=case.version)
+        case_transition(
+            case=case,
+            to_stage=stage,
+            actor=actor,
+            reason=reason,
+            expected_version=case.version,
+            confirmed=True,  # the demo's withdrawal is meant
+        )
 
 
 def _play(
@@ -319,6 +328,10 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             summary.agency = agency
             summary.created["agencies"] = 1
         admin = _user(agency, _login("demo-admin"), None, summary)
+        if not agency.uscc:  # databases loaded before the agency had settings get them too
+            agency = agency_settings_update(
+                agency=agency, actor=admin, expected_version=agency.version, **demo_agency_settings()
+            )
         consultants = [_user(agency, _login(u), None, summary) for u in ("demo-wang", "demo-chen")]
         clients = [login for login in DEMO_LOGINS if login.role == Role.CLIENT_USER]
         for index, (profile, login) in enumerate(zip(demo_profiles(today), clients, strict=True)):
@@ -342,21 +355,32 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             if index == 0:
                 _materials(case, client, consultant, today)
                 _document_data(case, consultant, today)
+        # The demo's uploads and messages are in the consultants' inbox, but nobody is emailed about
+        # events that were made up (their addresses are not real).
+        InboxItem.objects.filter(agency=agency, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return summary
 
 
-def demo_document_data(today: date) -> dict[str, object]:
-    """What 云帆's application documents need beyond its profile: the agency, the contract, the site."""
+def demo_agency_settings() -> dict[str, object]:
+    """The demo agency's own facts (its settings page), which every case's documents use."""
     return {
-        "number": f"PC-{today.year}-0001",
+        "name": DEMO_AGENCY,
+        "uscc": make_uscc("91440300MA5GPC001"),
+        "address": "深圳市福田区福华三路88号财富大厦2306室",
+        "legal_representative": "李静",
+        "contact_person": "王磊",
+        "phone": "0755-83216688",
+        "email": "service@pengcheng-zx.cn",
+        "default_fee_cny": Decimal("30000"),
+        "case_number_format": "PC-{year}-{seq:04d}",
+    }
+
+
+def demo_document_data(today: date) -> dict[str, object]:
+    """What 云帆's application documents need beyond its profile and the agency settings: the
+    contract, the site, the people."""
+    return {
         "application_date": today.isoformat(),
-        "agency.name": DEMO_AGENCY,
-        "agency.uscc": make_uscc("91440300MA5GPC001"),
-        "agency.address": "深圳市福田区福华三路88号财富大厦2306室",
-        "agency.legal_representative": "李静",
-        "agency.contact": "王磊",
-        "agency.phone": "0755-83216688",
-        "agency.email": "service@pengcheng-zx.cn",
         "contract.signed_on": today.isoformat(),
         "contract.fee_cny": 30000,
         "contract.payment_terms": (

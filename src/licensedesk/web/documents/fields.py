@@ -9,6 +9,7 @@ are labelled by :func:`licensedesk.core.labels.field_label`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,16 +47,21 @@ GROUPS: dict[str, Promise] = {
     "people": _("Security and customer service"),
 }
 
+#: The agency's facts in the case file, and the agency settings field each is taken from
+#: (:func:`licensedesk.web.documents.services.documents_case_file`): typed once, on the settings page.
+AGENCY_FIELDS: dict[str, tuple[str, Promise]] = {
+    "agency.name": ("name", _("Agency name")),
+    "agency.uscc": ("uscc", _("Agency USCC")),
+    "agency.address": ("address", _("Agency address")),
+    "agency.legal_representative": ("legal_representative", _("Agency legal representative")),
+    "agency.contact": ("contact_person", _("Agency contact person")),
+    "agency.phone": ("phone", _("Agency phone")),
+    "agency.email": ("email", _("Agency email")),
+}
+
+# The case number is the case's own (given at creation); the agency's facts come from its settings.
 CASE_FIELDS: tuple[CaseField, ...] = (
-    CaseField("number", _("Case number"), group="case"),
     CaseField("application_date", _("Application date (the date the documents carry)"), "date", "case"),
-    CaseField("agency.name", _("Agency name"), group="agency"),
-    CaseField("agency.uscc", _("Agency USCC"), "uscc", "agency"),
-    CaseField("agency.address", _("Agency address"), group="agency"),
-    CaseField("agency.legal_representative", _("Agency legal representative"), group="agency"),
-    CaseField("agency.contact", _("Agency contact person"), group="agency"),
-    CaseField("agency.phone", _("Agency phone"), group="agency"),
-    CaseField("agency.email", _("Agency email"), "email", "agency"),
     CaseField("contract.signed_on", _("Contract signed on"), "date", "contract"),
     CaseField("contract.fee_cny", _("Fee (CNY)"), "amount", "contract"),
     CaseField("contract.payment_terms", _("Payment terms"), "long_text", "contract"),
@@ -80,12 +86,42 @@ BY_PATH: dict[str, CaseField] = {f.path: f for f in CASE_FIELDS}
 BY_MISSING_PATH: dict[str, CaseField] = {f.missing_path: f for f in CASE_FIELDS}
 
 
+def missing_group(path: str) -> Literal["agency", "case", "profile"]:
+    """Where a missing field is filled in: the agency settings, this case's form or the profile."""
+    if path.removeprefix("case.") in AGENCY_FIELDS:
+        return "agency"
+    if path.startswith("case."):
+        return "case"
+    return "profile"
+
+
 def missing_label(path: str, lang: str) -> str:
-    """The name of a field ``DocumentDataMissing`` reported: a case field's label, or the profile's."""
+    """The name of a field ``DocumentDataMissing`` reported: a case field's label, an agency setting's,
+    or the profile's."""
     field = BY_MISSING_PATH.get(path)
     if field is not None:
         return str(field.label)
+    agency = AGENCY_FIELDS.get(path.removeprefix("case."))
+    if agency is not None:
+        return str(agency[1])
     return field_label(path, lang)
+
+
+def data_field_label(path: str) -> str:
+    """The label of a case-data path as stored in audit rows, including the paths that are no longer
+    typed per case (``number``, ``agency.*``: saved on cases before the agency settings existed)."""
+    if path in BY_PATH:
+        return str(BY_PATH[path].label)
+    if path in AGENCY_FIELDS:
+        return str(AGENCY_FIELDS[path][1])
+    if path == "number":
+        return str(_("Case number"))
+    return path
+
+
+def profile_anchor(path: str) -> str:
+    """The id of ``path``'s input in the profile editor (``f-`` and the path, as the editor names it)."""
+    return "f-" + re.sub(r"[^A-Za-z0-9_-]+", "-", path).strip("-")
 
 
 def get_path(data: dict, path: str) -> object:

@@ -135,6 +135,9 @@ class SubmissionBundle(models.Model):
     size = models.PositiveBigIntegerField()
     manifest = models.JSONField()
     warnings = models.JSONField(default=list, blank=True)
+    #: when the bundle was built: the manifest's time; built again with it, the same inputs give the
+    #: same bytes. Empty for bundles built before it was kept (their manifest said the case's date).
+    built_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

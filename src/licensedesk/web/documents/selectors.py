@@ -19,7 +19,14 @@ from licensedesk.core.errors import NotFound
 from licensedesk.web.accounts.models import STAFF_ROLES, Role
 from licensedesk.web.cases.models import Case
 from licensedesk.web.cases.selectors import cases_visible_to
-from licensedesk.web.documents.fields import BY_MISSING_PATH, CaseField, missing_label
+from licensedesk.web.documents.bundle_display import BundleFile, bundle_files, bundle_warnings
+from licensedesk.web.documents.fields import (
+    BY_MISSING_PATH,
+    CaseField,
+    missing_group,
+    missing_label,
+    profile_anchor,
+)
 from licensedesk.web.documents.models import (
     AgencyTemplate,
     CaseDocumentData,
@@ -54,6 +61,12 @@ class MissingField:
     label: str
     documents: tuple[str, ...]
     case_field: CaseField | None
+    group: str = "profile"  # "profile", "case" or "agency" (:func:`missing_group`)
+
+    @property
+    def anchor(self) -> str:
+        """Where the profile editor shows the field (for a profile field's link)."""
+        return profile_anchor(self.path)
 
 
 @dataclass
@@ -66,6 +79,8 @@ class DocumentsPanel:
     job: GenerationJob | None
     bundle: SubmissionBundle | None
     missing: list[MissingField] = field(default_factory=list)
+    bundle_files: list[BundleFile] = field(default_factory=list)  # by material title, not zip name
+    bundle_warnings: list[str] = field(default_factory=list)
 
     @property
     def running(self) -> bool:
@@ -77,7 +92,15 @@ class DocumentsPanel:
 
     @property
     def missing_profile_fields(self) -> list[MissingField]:
-        return [m for m in self.missing if m.case_field is None]
+        return [m for m in self.missing if m.group == "profile"]
+
+    @property
+    def missing_agency_fields(self) -> list[MissingField]:
+        return [m for m in self.missing if m.group == "agency"]
+
+    @property
+    def missing_case_items(self) -> list[MissingField]:
+        return [m for m in self.missing if m.group == "case"]
 
 
 def _missing(job: GenerationJob | None, lang: str) -> list[MissingField]:
@@ -88,7 +111,13 @@ def _missing(job: GenerationJob | None, lang: str) -> list[MissingField]:
         for path in paths:
             by_path.setdefault(path, []).append(doc_id)
     return [
-        MissingField(path, missing_label(path, lang), tuple(docs), BY_MISSING_PATH.get(path))
+        MissingField(
+            path,
+            missing_label(path, lang),
+            tuple(dict.fromkeys(docs)),
+            BY_MISSING_PATH.get(path),
+            missing_group(path),
+        )
         for path, docs in sorted(by_path.items())
     ]
 
@@ -132,6 +161,8 @@ def documents_panel(*, user: Any, case: Case, lang: str = "zh") -> DocumentsPane
         job=job,
         bundle=bundle,
         missing=_missing(job, lang),
+        bundle_files=bundle_files(bundle.manifest, lang) if bundle else [],
+        bundle_warnings=bundle_warnings(bundle.warnings, bundle.manifest, lang) if bundle else [],
     )
 
 

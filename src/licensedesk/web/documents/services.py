@@ -30,6 +30,7 @@ from licensedesk.core.documents.bundle import MaterialFile as BundleMaterial
 from licensedesk.core.documents.case import CaseData, CaseFileError, validate_case
 from licensedesk.core.documents.definitions import LicenseDocuments, PlannedDocument, load_definitions
 from licensedesk.core.documents.errors import DocumentDataMissing, TemplateInvalid
+from licensedesk.core.documents.packaging import CHINA
 from licensedesk.core.documents.render import DocumentSet, RenderedDocument, render_documents
 from licensedesk.core.documents.template_check import check_template
 from licensedesk.core.errors import ApplicationError, ConcurrencyError, InvalidInput, WorkflowError
@@ -63,6 +64,23 @@ _SUFFIX = {"jpeg": "jpg"}
 def case_file(case: Case, data: Mapping[str, Any] | None) -> dict[str, Any]:
     """The stored case data as a case file (what :func:`validate_case` reads)."""
     return {"schema_version": "1", "license": case.license_id, **dict(data or {})}
+
+
+def documents_case_file(case: Case, data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The case file the documents are drafted from: the stored case data, with the case's own number
+    and the agency's facts from its settings (a setting left empty falls back to a value stored with
+    the case before the settings existed), and the agency's default fee when the case names none."""
+    merged = _copy(dict(data or {}))
+    agency = case.agency
+    for path, (attribute, _label) in fields.AGENCY_FIELDS.items():
+        value = getattr(agency, attribute)
+        if value not in (None, ""):
+            fields.set_path(merged, path, value)
+    if agency.default_fee_cny is not None and fields.get_path(merged, "contract.fee_cny") is None:
+        fields.set_path(merged, "contract.fee_cny", float(agency.default_fee_cny))
+    if case.number:
+        merged["number"] = case.number
+    return case_file(case, merged)
 
 
 def _data_problems(exc: CaseFileError) -> InvalidInput:
@@ -216,12 +234,37 @@ def generation_jobs_sweep_interrupted(*, now: datetime | None = None) -> int:
     return marked
 
 
+#: a bundle asked for while required materials have no file: the user must confirm (a second step)
+BUNDLE_CONFIRM = "documents.bundle_confirm_missing"
+
+
+def _bundle_missing(case: Case, definitions: LicenseDocuments) -> list[CaseMaterial]:
+    """Required materials of the case the bundle would have no file for: neither accepted (and still
+    valid) nor drafted by one of the license's documents."""
+    drafted = {d.material for d in definitions.documents if d.material}
+    accepted = {f.version.material_id for f in _accepted_files(case)}
+    return [
+        m
+        for m in CaseMaterial.objects.filter(case_id=case.pk, required=True).order_by("position", "pk")
+        if m.pk not in accepted and m.material_id not in drafted
+    ]
+
+
 def generation_job_request(
-    *, case: Case, actor: User, only: Sequence[str] | None = None, bundle: bool = False
+    *,
+    case: Case,
+    actor: User,
+    only: Sequence[str] | None = None,
+    bundle: bool = False,
+    confirmed: bool = False,
 ) -> GenerationJob:
     """Queue the generation of the case's documents (``only`` those ids, else all) and, with
     ``bundle``, of the submission bundle. Staff of the case's agency. One job at a time per case
-    (``documents.job_active``). The job starts once the transaction commits."""
+    (``documents.job_active``). The job starts once the transaction commits.
+
+    A bundle is the set handed in: while required materials have no file it is refused
+    (``BUNDLE_CONFIRM``, naming them) unless ``confirmed`` — the user has seen what is missing and
+    still wants it (its 目录 marks each missing item 缺)."""
     from licensedesk.web.documents.runner import backend_name, enqueue
 
     ensure_staff(actor, case.agency_id, action="generate documents")
@@ -241,6 +284,17 @@ def generation_job_request(
             "A submission bundle is built from the whole set of documents.",
             code="documents.bundle_needs_all",
             message_zh="提交材料包须包含全部申请文件。",
+        )
+    if bundle and not confirmed and (missing := _bundle_missing(case, definitions)):
+        raise InvalidInput(
+            "Required materials have no file yet: "
+            + "; ".join(m.title_en for m in missing)
+            + ". Build the submission bundle anyway? Its contents will mark them as missing.",
+            code=BUNDLE_CONFIRM,
+            message_zh="以下必需材料尚无文件："
+            + "；".join(m.title_zh for m in missing)
+            + "。仍要生成提交材料包吗？目录中将把这些材料标注为“缺”。",
+            details={"materials": [m.material_id for m in missing]},
         )
     steps = len(ids or known) + (1 if bundle else 0)
     with transaction.atomic():
@@ -263,7 +317,13 @@ def generation_job_request(
             case=case,
             target=job,
             after={"status": JobStatus.QUEUED},
-            data={"job": job.pk, "only": ids, "bundle": bundle, "backend": job.backend},
+            data={
+                "job": job.pk,
+                "only": ids,
+                "bundle": bundle,
+                "backend": job.backend,
+                **({"confirmed_missing": True} if bundle and confirmed else {}),
+            },
         )
         transaction.on_commit(lambda: enqueue(job.pk))
     return job
@@ -337,9 +397,11 @@ def _accepted_files(case: Case) -> list[MaterialFile]:
     return sorted(files, key=lambda f: (order[f.version_id], f.position, f.pk))
 
 
-def _bundle(case: Case, rendered: _Rendered, profile: CompanyProfile) -> Bundle:
+def _bundle(case: Case, rendered: _Rendered, profile: CompanyProfile, built_at: datetime) -> Bundle:
     """Build the bundle from the rendered documents and the accepted materials' stored files (copied
-    to a temporary folder: the core reads paths, and storage may be remote)."""
+    to a temporary folder: the core reads paths, and storage may be remote). ``built_at`` is the
+    manifest's time and is stored with the record (``SubmissionBundle.built_at``): built again with it,
+    the same inputs give the same bytes."""
     document_set = DocumentSet(
         documents=rendered.documents,
         skipped=rendered.skipped,
@@ -358,7 +420,13 @@ def _bundle(case: Case, rendered: _Rendered, profile: CompanyProfile) -> Bundle:
             with storage.open_stored(file.storage_name) as source:
                 path.write_bytes(source.read())
             supplied.append(BundleMaterial(file.version.material.material_id, path))
-        return build_bundle(document_set, supplied, company=profile.company.name, uscc=profile.company.uscc)
+        return build_bundle(
+            document_set,
+            supplied,
+            company=profile.company.name,
+            uscc=profile.company.uscc,
+            built_at=built_at.astimezone(CHINA),
+        )
 
 
 def _referenced(name: str) -> bool:
@@ -421,7 +489,7 @@ def _inputs(job: GenerationJob) -> tuple[CompanyProfile, CaseData]:
         ) from None
     stored = CaseDocumentData.objects.filter(case_id=case.pk).values_list("data", flat=True).first()
     try:
-        return profile, validate_case(case_file(case, stored))
+        return profile, validate_case(documents_case_file(case, stored))
     except CaseFileError as exc:
         raise _data_problems(exc) from None
 
@@ -451,7 +519,9 @@ def _run(job: GenerationJob) -> GenerationJob:
     try:
         profile, case_data = _inputs(job)
         rendered = _render(job, profile, case_data)
-        built = _bundle(job.case, rendered, profile) if job.bundle else None
+        # whole seconds: the zip's dates and the manifest's ISO time carry no fraction
+        built_at = timezone.now().replace(microsecond=0)
+        built = _bundle(job.case, rendered, profile, built_at) if job.bundle else None
     except ApplicationError as exc:
         return _fail(job, exc)
     except _JobInterrupted:
@@ -518,6 +588,7 @@ def _finish(job: GenerationJob, rendered: _Rendered, built: Bundle | None) -> Ge
                     size=bundle_file[2],
                     manifest=built.manifest,
                     warnings=built.warnings,
+                    built_at=datetime.fromisoformat(built.manifest["generated_at"]),
                 )
             audit_record(
                 agency=case.agency_id,

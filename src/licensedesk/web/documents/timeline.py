@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from licensedesk.core.documents.definitions import load_definitions
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.display import Lang
 from licensedesk.web.cases.timeline import Names, register_description
-from licensedesk.web.documents.fields import BY_PATH
+from licensedesk.web.documents.fields import data_field_label, missing_label
 
 
 def _document_title(names: Names, doc_id: str, lang: Lang) -> str:
@@ -25,7 +25,7 @@ def _join(lang: Lang, items: list[str]) -> str:
 
 
 def _data_saved(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
-    changed = [str(BY_PATH[p].label) if p in BY_PATH else p for p in (event.after or {})]
+    changed = [data_field_label(p) for p in (event.after or {})]
     return _("Saved the document data"), _join(lang, changed)
 
 
@@ -45,10 +45,31 @@ def _generated(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
     return text % {"count": len(docs)}, _join(lang, docs)
 
 
+# why a run failed, by its error code, in words (the code itself never reaches the timeline)
+_FAILURE_TEXT = {
+    "documents.generation_error": gettext_lazy("an unexpected error; it was logged for the administrator"),
+    "documents.profile_invalid": gettext_lazy("the company profile has errors"),
+    "documents.data_invalid": gettext_lazy("the document data has errors"),
+    "documents.bundle_invalid": gettext_lazy("a material file could not be put in the bundle"),
+}
+
+
 def _failed(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:
     data = event.data or {}
     missing = sorted({p for paths in (data.get("missing") or {}).values() for p in paths})
-    return _("Document generation failed"), _join(lang, missing) if missing else str(data.get("code", ""))
+    if missing:
+        detail = _("missing: %(fields)s") % {
+            "fields": _join(lang, list(dict.fromkeys(missing_label(p, lang) for p in missing)))
+        }
+    else:
+        code = str(data.get("code", ""))
+        reason = _FAILURE_TEXT.get(code) or (
+            _("the agency's template could not be used")
+            if code.startswith("documents.template")
+            else _("the reason is shown in the documents panel")
+        )
+        detail = str(reason)
+    return _("Document generation failed"), detail
 
 
 def _interrupted(event: AuditEvent, names: Names, lang: Lang) -> tuple[str, str]:

@@ -61,7 +61,12 @@ def _staff(request: HttpRequest) -> None:
 
 
 def documents_context(
-    request: HttpRequest, case: Case, *, fill_form: CaseDataForm | None = None, error: str = ""
+    request: HttpRequest,
+    case: Case,
+    *,
+    fill_form: CaseDataForm | None = None,
+    error: str = "",
+    bundle_confirm: str = "",
 ) -> dict[str, Any]:
     """What ``documents/_documents.html`` needs, for the case page and the panel view: the panel and,
     after a generation that lacked case data, a form with exactly the missing fields."""
@@ -77,7 +82,12 @@ def documents_context(
             version=panel.data_version,
             auto_id="fill-%s",
         )
-    return {"documents": panel, "fill_form": fill_form, "documents_error": error}
+    return {
+        "documents": panel,
+        "fill_form": fill_form,
+        "documents_error": error,
+        "bundle_confirm": bundle_confirm,  # the second step of a bundle with missing materials
+    }
 
 
 def _panel(request: HttpRequest, case: Case, *, status: int = 200, **kwargs: Any) -> HttpResponse:
@@ -156,8 +166,11 @@ def generate(request: HttpRequest, case_id: int) -> HttpResponse:
             actor=request.user,
             only=[document] if document else None,
             bundle=request.POST.get("bundle") == "1",
+            confirmed=request.POST.get("confirmed") == "1",
         )
     except ApplicationError as exc:
+        if exc.code == services.BUNDLE_CONFIRM:  # not an error: the question, at the bundle button
+            return _panel(request, case, bundle_confirm=error_text(exc))
         if request.htmx:
             return _panel(request, case, error=error_text(exc), status=exc.http_status)
         messages.error(request, error_text(exc))

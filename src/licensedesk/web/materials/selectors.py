@@ -3,19 +3,22 @@
 a :class:`NotFound`, like a missing id.
 
 What a client user sees differs from staff: the latest version only (earlier versions, and files of
-earlier versions, are staff-only), and a rejection only once its review round is finished (until then
-the material reads "under review"); review controls are staff-only.
+earlier versions, are staff-only); review controls are staff-only. A review outcome reaches the client
+at once: a rejected version reads "rejected" with its reason as soon as the reviewer decides, not when
+the round ends (the round's email then sums up what is still needed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
+from licensedesk.core.catalog.loader import LookupProblem, default_catalog
 from licensedesk.core.catalog.models import ConfirmField, DateRules
 from licensedesk.core.errors import NotFound
 from licensedesk.web.accounts.models import STAFF_ROLES
@@ -37,14 +40,13 @@ def _is_staff(user: Any) -> bool:
     return getattr(user, "role", None) in STAFF_ROLES
 
 
-def _client_status(material: CaseMaterial, status: str) -> str:
-    """A rejection the reviewer has not sent yet (round still open) reads "under review" to the client."""
-    version = material.latest_version
-    if status == MaterialStatus.REJECTED and version is not None:
-        review_round = version.review_round
-        if review_round is None or review_round.finished_at is None:
-            return MaterialStatus.UNDER_REVIEW
-    return status
+def _suppliers(case: Case) -> dict[str, str]:
+    """Who supplies each material of the case's rule version (the catalog's ``supplied_by``)."""
+    try:
+        version = default_catalog().version(case.license_id, case.ruleset_version).version
+    except LookupProblem:
+        return {}
+    return {m.id: m.supplied_by for m in version.materials}
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ChecklistRow:
     version: MaterialVersion | None
     files: list[MaterialFile]
     reason: RejectionReason | None = None
+    supplied_by: str = "client"  # the catalog's: "client", "agency" or "agency_signed"
 
     @property
     def status_label(self) -> str:
@@ -74,12 +77,6 @@ class ChecklistRow:
     @property
     def waiting(self) -> bool:
         return self.status in (MaterialStatus.UPLOADED, MaterialStatus.UNDER_REVIEW)
-
-    @property
-    def to_redo(self) -> bool:
-        return self.status in (MaterialStatus.REJECTED, MaterialStatus.EXPIRED) or (
-            self.material.required and self.status == MaterialStatus.MISSING
-        )
 
 
 @dataclass
@@ -108,11 +105,6 @@ class Checklist:
         return sum(1 for r in self.required_rows if r.accepted)
 
     @property
-    def requests(self) -> list[ChecklistRow]:
-        """What the client has to (re)send: rejected or expired materials, and required ones missing."""
-        return [r for r in self.rows if r.to_redo]
-
-    @property
     def can_upload(self) -> bool:
         return not self.closed
 
@@ -135,17 +127,25 @@ def checklist_for(*, user: Any, case_id: int, case: Any = None) -> Checklist:
     if version_ids:
         for file in MaterialFile.objects.filter(version_id__in=version_ids).order_by("position", "pk"):
             files.setdefault(file.version_id, []).append(file)
+    supplier = _suppliers(case)
+    if not staff:  # the client sees what is theirs to provide or sign, not what the agency drafts
+        materials = [m for m in materials if supplier.get(m.material_id) != "agency"]
     rows = []
     for material in materials:
-        status = effective_status(material, today)
-        if not staff:
-            status = _client_status(material, status)
+        status = effective_status(material, today)  # the same for the client: a rejection shows at once
         version = material.latest_version
         reason = None
         if version is not None and version.review_status == ReviewStatus.REJECTED and status == "rejected":
             reason = BY_CODE.get(version.reason)
         rows.append(
-            ChecklistRow(material, status, version, files.get(material.latest_version_id or 0, []), reason)
+            ChecklistRow(
+                material,
+                status,
+                version,
+                files.get(material.latest_version_id or 0, []),
+                reason,
+                supplier.get(material.material_id, "client"),
+            )
         )
     open_round = (
         ReviewRound.objects.filter(case_id=case.pk, finished_at__isnull=True).first() if staff else None
@@ -153,25 +153,6 @@ def checklist_for(*, user: Any, case_id: int, case: Any = None) -> Checklist:
     return Checklist(
         case=case, rows=rows, staff=staff, closed=case_closed(case), open_round=open_round, today=today
     )
-
-
-def materials_to_send(*, case_ids: Collection[int]) -> dict[int, set[str]]:
-    """For each of the cases that has a checklist, the ids of the materials its client has to (re)send
-    now — what the client's requests page lists: required ones missing, rejected ones once their review
-    round is finished, expired ones. One query; the caller has already checked the cases are visible."""
-    today = timezone.localdate()
-    found: dict[int, set[str]] = {}
-    materials = CaseMaterial.objects.filter(case_id__in=case_ids).select_related(
-        "latest_version", "latest_version__review_round"
-    )
-    for material in materials:
-        row = ChecklistRow(
-            material, _client_status(material, effective_status(material, today)), material.latest_version, []
-        )
-        to_send = found.setdefault(material.case_id, set())
-        if row.to_redo:
-            to_send.add(material.material_id)
-    return found
 
 
 def material_get_visible_to(*, user: Any, material_id: int) -> CaseMaterial:
@@ -215,6 +196,8 @@ class MaterialDetail:
     confirm: list[ConfirmRow]
     reasons: tuple[RejectionReason, ...] = REASONS
     closed: bool = False
+    #: for the reviewer: the reviewable version's files that another material of the case also holds
+    duplicates: list[DuplicateFile] = field(default_factory=list)
 
     @property
     def latest(self) -> MaterialVersion | None:
@@ -264,14 +247,13 @@ def material_detail(*, user: Any, material_id: int) -> MaterialDetail:
     status = effective_status(material, today)
     if not staff:
         material.latest_version = versions[0] if versions else None
-        status = _client_status(material, status)
     spec = material_spec(case, material.material_id)
     confirm = []
     if staff and spec is not None:
         confirm = [
             ConfirmRow(f, profile_value(case.company.profile, f.path)) for f in spec.confirm_on_acceptance
         ]
-    return MaterialDetail(
+    detail = MaterialDetail(
         material=material,
         case=case,
         staff=staff,
@@ -281,6 +263,59 @@ def material_detail(*, user: Any, material_id: int) -> MaterialDetail:
         confirm=confirm,
         closed=case_closed(case),
     )
+    if staff and detail.latest is not None:
+        detail.duplicates = duplicate_files(version=detail.latest)
+    return detail
+
+
+@dataclass(frozen=True)
+class DuplicateFile:
+    """A file of one upload whose exact bytes (same SHA-256) were also uploaded for another material of
+    the same case: most often the wrong file picked for a row, so the uploader and the reviewer are told,
+    naming the other material by its title. The upload itself is not refused (one scan may rightly
+    serve two materials)."""
+
+    file_name: str
+    other_title_zh: str
+    other_title_en: str
+
+    def text(self) -> str:
+        return _(
+            "The file “%(file)s” is identical to a file uploaded for “%(other)s”: check that it is the "
+            "right file for this material."
+        ) % {"file": self.file_name, "other": self.other_title_zh if _zh() else self.other_title_en}
+
+
+def _zh() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+def duplicate_files(*, version: MaterialVersion) -> list[DuplicateFile]:
+    """The files of ``version`` whose SHA-256 another material of the same case holds (any version of
+    it), one entry per file and other material. The same file again for the same material is no
+    duplicate: that is a re-upload."""
+    files = list(version.files.all())
+    if not files:
+        return []
+    material = version.material
+    others = (
+        MaterialFile.objects.filter(
+            sha256__in={f.sha256 for f in files}, version__material__case_id=material.case_id
+        )
+        .exclude(version__material_id=material.pk)
+        .select_related("version__material")
+        .order_by("version__material__position", "version__material_id", "pk")
+    )
+    by_sha: dict[str, list[CaseMaterial]] = {}
+    for other in others:
+        holders = by_sha.setdefault(other.sha256, [])
+        if other.version.material not in holders:
+            holders.append(other.version.material)
+    return [
+        DuplicateFile(f.original_name, holder.title_zh, holder.title_en)
+        for f in files
+        for holder in by_sha.get(f.sha256, [])
+    ]
 
 
 def file_for_download(*, user: Any, file_id: int) -> MaterialFile:

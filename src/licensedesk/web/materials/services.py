@@ -33,6 +33,7 @@ from licensedesk.web.accounts.models import Role, User
 from licensedesk.web.accounts.roles import ensure_company_member_or_staff, ensure_staff
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.models import Case, CaseCheck
+from licensedesk.web.inbox.services import inbox_client_upload, inbox_items_resolve
 from licensedesk.web.materials import storage
 from licensedesk.web.materials.models import (
     CaseMaterial,
@@ -370,6 +371,7 @@ def material_upload(*, material: CaseMaterial, actor: User, files: Sequence[Inco
                 after={"status": MaterialStatus.UPLOADED, "version": number},
                 data={"material": locked.material_id, "files": stored},
             )
+            inbox_client_upload(version=version, material=locked, case=case, actor=actor)
     except BaseException:
         for name in created:
             if not MaterialFile.objects.filter(storage_name=name).exists():
@@ -526,6 +528,7 @@ def version_reject(*, version: MaterialVersion, actor: User, reason: str, text: 
                 "round": review_round.number,
             },
         )
+        inbox_items_resolve(source=locked)
     version.refresh_from_db()
     _refresh(version.material)
     return version
@@ -653,6 +656,7 @@ def version_accept(
                 "round": review_round.number,
             },
         )
+        inbox_items_resolve(source=locked)
     version.refresh_from_db()
     _refresh(version.material)
     return version
@@ -662,9 +666,10 @@ def version_accept(
 
 
 def review_round_finish(*, case: Case, actor: User) -> ReviewRound:
-    """Close the case's open review round and send the client's users one email listing everything to
-    redo (and what was accepted). The rejections then show in the client's portal. If the email cannot
-    be sent, nothing changes (the error is raised and the round stays open)."""
+    """Close the case's open review round and send the client's users one email: what the round
+    rejected (with reasons) and accepted, then everything still asked of them (the portal's list; the
+    rejections already show there as soon as they are made). If the email cannot be sent, nothing
+    changes (the error is raised and the round stays open)."""
     from licensedesk.web.materials.emails import review_round_message, round_recipients
 
     ensure_staff(actor, case.agency_id, action="finish review rounds")

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 from licensedesk.core.errors import ApplicationError, InvalidInput, NotFound
 from licensedesk.web.materials import selectors, services, storage, uploads
 from licensedesk.web.materials.services import IncomingFile
+from licensedesk.web.portal.asks import client_asks
 
 
 def _zh() -> bool:
@@ -51,14 +52,48 @@ def _next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _on_requests_page(request: HttpRequest, case_id: int) -> bool:
+    """Whether an htmx request comes from the client's requests page (its list is then swapped too)."""
+    requests_page = reverse("materials:requests", kwargs={"case_id": case_id})
+    return urlsplit(request.htmx.current_url_abs_path or "").path == requests_page
+
+
+def _requests_context(case: Any) -> dict[str, Any]:
+    """The list above the client's checklist: what is asked of them to send or sign, from the one place
+    that decides it (:func:`licensedesk.web.portal.asks.client_asks`), and how many other asks wait on
+    the application page."""
+    asks = client_asks(case=case)
+    requests = [a for a in asks if a.kind in ("material", "sign")]
+    return {"requests": requests, "other_asks": len(asks) - len(requests)}
+
+
 def _checklist_response(
-    request: HttpRequest, case_id: int, *, error: str = "", status: int = 200, page: str = ""
+    request: HttpRequest,
+    case_id: int,
+    *,
+    error: str = "",
+    status: int = 200,
+    page: str = "",
+    error_material: int | None = None,
+    warnings: list[str] | None = None,
+    warning_material: int | None = None,
 ) -> HttpResponse:
+    """The checklist (the htmx partial, or its page). ``error_material``: the material whose upload was
+    refused — its row shows ``error``, where the user acted, instead of the top of the list."""
     try:
         checklist = selectors.checklist_for(user=request.user, case_id=case_id)
     except NotFound:
         raise Http404("no such case") from None
-    context = {"checklist": checklist, "error": error, "next": request.get_full_path()}
+    context = {
+        "checklist": checklist,
+        "error": error,
+        "error_material": error_material,
+        "warnings": warnings or [],  # shown at the row of ``warning_material`` (duplicate files)
+        "warning_material": warning_material,
+        "next": request.get_full_path(),
+    }
+    if not checklist.staff and (not request.htmx or _on_requests_page(request, case_id)):
+        context.update(_requests_context(checklist.case))
     if request.htmx:
         context["next"] = request.POST.get("next") or reverse(
             "materials:checklist", kwargs={"case_id": case_id}
@@ -92,13 +127,25 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_response(
-    request: HttpRequest, pk: int, *, error: str = "", form: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    pk: int,
+    *,
+    error: str = "",
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+    upload_error: str = "",
 ) -> HttpResponse:
     try:
         detail = selectors.material_detail(user=request.user, material_id=pk)
     except NotFound:
         raise Http404("no such material") from None
-    context = {"detail": detail, "error": error, "form": form or {}, "next": request.get_full_path()}
+    context = {
+        "detail": detail,
+        "error": error,
+        "upload_error": upload_error,  # shown at the upload form
+        "form": form or {},
+        "next": reverse("materials:item", kwargs={"pk": pk}) if upload_error else request.get_full_path(),
+    }
     return render(request, "materials/material_detail.html", context, status=status)
 
 
@@ -131,7 +178,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
         return exc.response
     except ApplicationError as exc:
         uploads.leave_body_unread(request)
-        return _checklist_response(request, material.case_id, error=error_text(exc), status=exc.http_status)
+        return _upload_refused(request, material, exc)
     with parsed:  # the request's temporary folder goes whatever happens below
         return _upload(request, material, parsed)
 
@@ -145,16 +192,42 @@ def _upload(request: HttpRequest, material: Any, parsed: uploads.ParsedUpload) -
         incoming = [IncomingFile.from_upload(f) for f in parsed.files.getlist("files")]
         version = services.material_upload(material=material, actor=request.user, files=incoming)
     except ApplicationError as exc:
-        return _checklist_response(request, case_id, error=error_text(exc), status=exc.http_status)
+        return _upload_refused(request, material, exc)
     notice = _("Version %(number)s of “%(title)s” was uploaded.") % {
         "number": version.number,
         "title": material.title_zh if _zh() else material.title_en,
     }
+    duplicates = [d.text() for d in selectors.duplicate_files(version=version)]
+    if request.htmx and request.GET.get("from") == "detail":  # the material's page: reload it whole
+        messages.success(request, notice)
+        for duplicate in duplicates:
+            messages.warning(request, duplicate)
+        reload = HttpResponse(status=204)
+        reload["HX-Redirect"] = reverse("materials:item", kwargs={"pk": material.pk})
+        return reload
     if request.htmx:
         messages.success(request, notice)
-        return _checklist_response(request, case_id)
+        return _checklist_response(request, case_id, warnings=duplicates, warning_material=material.pk)
     messages.success(request, notice)
+    for duplicate in duplicates:  # without JavaScript: on the page the redirect shows
+        messages.warning(request, duplicate)
     return HttpResponseRedirect(_next(request, default))
+
+
+def _upload_refused(request: HttpRequest, material: Any, error: ApplicationError) -> HttpResponse:
+    """The refusal, shown at the upload form the user used: the material's page when the form was
+    there (``?from=detail`` on its action, readable without the body), else the material's checklist
+    row."""
+    if request.GET.get("from") == "detail":  # htmx swaps 200s only (413 included)
+        status = 200 if request.htmx else error.http_status
+        return _item_response(request, material.pk, upload_error=error_text(error), status=status)
+    return _checklist_response(
+        request,
+        material.case_id,
+        error=error_text(error),
+        status=error.http_status,
+        error_material=material.pk,
+    )
 
 
 # -- review ---------------------------------------------------------------------------------------------

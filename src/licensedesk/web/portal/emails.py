@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +16,21 @@ from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.web.portal.models import Invitation
 
 
-def invitation_link(token: str) -> str:
-    """The absolute address of an invitation's accept page (from ``LICENSEDESK_BASE_URL``: an email is
-    read away from any request, and a host taken from a request could be forged)."""
-    return settings.LICENSEDESK_BASE_URL + reverse("portal:accept", kwargs={"token": token})
+def served_base_url(request: HttpRequest) -> str:
+    """The address the server is really served on, for a link made while answering ``request``:
+    ``LICENSEDESK_BASE_URL`` when set (behind a proxy the request's own address may be an inner one),
+    else the scheme and host the request came to (Django checks the host against ``ALLOWED_HOSTS``, so
+    it cannot be forged). An invitation sent from http://192.168.1.20:8000 then links there, not to a
+    127.0.0.1 the invited person's machine cannot reach."""
+    if settings.LICENSEDESK_BASE_URL_SET:
+        return settings.LICENSEDESK_BASE_URL
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def invitation_link(token: str, base_url: str = "") -> str:
+    """The absolute address of an invitation's accept page, under ``base_url`` (from
+    :func:`served_base_url`) or else ``LICENSEDESK_BASE_URL`` (a resend from a command has no request)."""
+    return (base_url or settings.LICENSEDESK_BASE_URL) + reverse("portal:accept", kwargs={"token": token})
 
 
 def _local(moment: datetime) -> str:
@@ -33,7 +45,7 @@ def invitation_subject(invitation: Invitation) -> str:
     )
 
 
-def invitation_message(invitation: Invitation, token: str) -> EmailMessage:
+def invitation_message(invitation: Invitation, token: str, base_url: str = "") -> EmailMessage:
     """The email of ``invitation`` whose link carries ``token`` (known only while sending)."""
     case = invitation.case
     names = default_catalog().license(case.license_id).names
@@ -47,7 +59,7 @@ def invitation_message(invitation: Invitation, token: str) -> EmailMessage:
             "license_en": names.en,
             "consultant": (consultant.display_name or consultant.get_username()) if consultant else "",
             "inviter": invitation.created_by.display_name or invitation.created_by.get_username(),
-            "link": invitation_link(token),
+            "link": invitation_link(token, base_url),
             "expires": _local(invitation.expires_at),
             "email": invitation.email,
         },

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class InvitationState(models.TextChoices):
@@ -36,30 +37,44 @@ class Invitation(models.Model):
     ``superseded_at``: the old link stops working and says why.
     """
 
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="invitations")
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="invitations")
-    email = models.EmailField("邮箱 email")
-    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 (hex) of the link token.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    opened_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="invitations"
+    )
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="invitations"
+    )
+    email = models.EmailField(_("email"))
+    token_hash = models.CharField(
+        _("link token hash"), max_length=64, unique=True, help_text="SHA-256 (hex) of the link token."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    opened_at = models.DateTimeField(_("link opened at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="accepted_invitations",
     )
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     resent_from = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="resent_as"
+        "self",
+        verbose_name=_("resent from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resent_as",
     )
 
     class Meta:
-        verbose_name = "邀请 invitation"
-        verbose_name_plural = "邀请 invitations"
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ("-created_at", "-pk")
         indexes = (
             models.Index(fields=["case", "-created_at"], name="invitation_case_created_idx"),
@@ -109,19 +124,24 @@ class ProfileDraft(models.Model):
     list of texts), so a rejected submission shows the same values again."""
 
     company = models.ForeignKey(
-        "cases.ClientCompany", on_delete=models.PROTECT, related_name="profile_drafts"
+        "cases.ClientCompany",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="profile_drafts",
     )
-    section = models.CharField(max_length=20, choices=ProfileSection.choices)
-    data = models.JSONField(default=dict)
+    section = models.CharField(_("section"), max_length=20, choices=ProfileSection.choices)
+    data = models.JSONField(_("draft input"), default=dict)
     base_version = models.PositiveIntegerField(
-        help_text="The company profile version the draft was typed on."
+        _("profile version"), help_text="The company profile version the draft was typed on."
     )
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
-        verbose_name = "档案草稿 profile draft"
-        verbose_name_plural = "档案草稿 profile drafts"
+        verbose_name = _("profile draft")
+        verbose_name_plural = _("profile drafts")
         constraints = (
             models.UniqueConstraint(fields=["company", "section"], name="profile_draft_company_section_uniq"),
         )

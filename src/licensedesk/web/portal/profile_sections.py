@@ -91,12 +91,13 @@ def section_form(
     lang: str,
     problems: Sequence[Mapping[str, Any]] = (),
     blank_rows: Mapping[str, int] | None = None,
+    row_action: str = "",
 ) -> SectionForm:
     """The inputs of ``section`` showing ``profile`` (the current profile with the draft or the submitted
     answers merged in), each problem of the section next to its input."""
     own = [p for p in problems if section_of(str(p.get("path", ""))) == section]
     foreign = [p for p in problems if p not in own]
-    form = build_form(profile, lang=lang, problems=own, blank_rows=blank_rows)
+    form = build_form(profile, lang=lang, problems=own, blank_rows=blank_rows, row_action=row_action)
     group = next(g for g in form.sections if g.spec.key == section)
     errors = list(form.errors)
     # A problem elsewhere in the profile cannot be fixed here; say where it is rather than hide it.

@@ -4,7 +4,7 @@ A workflow is a graph, a step indicator a line. The line is the workflow's stage
 without the stages a client would only find confusing as fixed steps:
 
 * *detours* — a stage entered only from the stages it leads back to, and leading nowhere else (the
-  authority asks for corrections, the case returns to review): shown only while the case is in it;
+  authority asks for corrections, the case returns to review): shown only if the case went through it;
 * terminal stages but the goal — the goal is the first terminal stage declared (for ICP: licensed);
   a case that ended elsewhere (rejected, withdrawn) shows that end in its place, and the steps it never
   reached as ``skipped``.
@@ -63,35 +63,49 @@ def ended_elsewhere(workflow: Workflow, current: str) -> bool:
 
 
 def steps_for(workflow: Workflow, current: str, *, reached: Collection[str] | None = None) -> list[Step]:
-    """The line of steps for a case at ``current``: steps before it done, after it next.
+    """The line of steps for a case at ``current`` — the one function both steppers draw (the staff
+    case page through :func:`licensedesk.web.cases.display.stage_steps`, the portal directly).
 
-    ``reached`` (the stages the case has been in, from its history) matters only for a case that ended
-    elsewhere than the goal: the steps it never reached are ``skipped`` rather than ``done``.
+    ``reached`` is the path the case took (the stages it has been in, moves undone left out, from
+    :func:`licensedesk.web.cases.selectors.stage_paths`). With it, the line tells what happened: a step
+    the case never reached is ``skipped``, not ticked (a case withdrawn during qualification); a detour
+    (a correction) is shown, ticked, only if the case went through it. Without it (no history known,
+    e.g. a case loaded without its trail) steps before ``current`` count as done.
     """
     stages: dict[str, Stage] = {s.id: s for s in workflow.stages}
     if current not in stages:
         raise KeyError(current)
+    known = set(reached) if reached else None
     elsewhere = ended_elsewhere(workflow, current)
-    skip_detours = detours(workflow)
+    side = detours(workflow)
     target = goal(workflow)
     shown = [
         stage
         for stage in workflow.stages
         if stage.id == current
         or (stage.terminal and stage.id == target and not elsewhere)
-        or (not stage.terminal and stage.id not in skip_detours)
+        or (not stage.terminal and (stage.id not in side or (known is not None and stage.id in known)))
     ]
+    # a trail that starts later than the workflow's start (a case imported mid-way): what came before
+    # its first recorded stage is taken as done
+    first = next((i for i, stage in enumerate(shown) if known is not None and stage.id in known), 0)
     steps = []
-    state: StepState = "done"
-    for stage in shown:
+    before = True
+    for index, stage in enumerate(shown):
         if stage.id == current:
             steps.append(Step(stage.id, stage.title.zh, stage.title.en, stage.actor, "current"))
-            state = "next"
+            before = False
             continue
-        shown_state = state
-        if elsewhere and reached is not None and stage.id not in reached and stage.id != workflow.initial:
-            shown_state = "skipped"
-        steps.append(Step(stage.id, stage.title.zh, stage.title.en, stage.actor, shown_state))
+        state: StepState
+        if known is None or index < first:
+            state = "done" if before else "next"
+        elif stage.id in known and (before or stage.id in side):
+            state = "done"
+        elif before and stage.id != workflow.initial:
+            state = "skipped"
+        else:
+            state = "done" if before else "next"
+        steps.append(Step(stage.id, stage.title.zh, stage.title.en, stage.actor, state))
     return steps
 
 

@@ -1,11 +1,11 @@
 """Reads of the client portal. Tenancy comes from the cases selectors (``cases_visible_to`` …); this module
-adds what a client sees of a case — where it stands, what is asked of them now, the messages shared with
-them — and, for staff, the invitations of a case and what the client changed since the last check.
+adds what a client sees of a case — where it stands, what is asked of them now (computed by
+:mod:`licensedesk.web.portal.asks`), the messages shared with them — and, for staff, the invitations of a
+case and what the client changed since the last check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,16 +14,19 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.errors import NotFound, PermissionDenied
-from licensedesk.core.labels import field_label
 from licensedesk.web.accounts.models import STAFF_ROLES, Role, User
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.models import Case, CaseCheck, ClientCompany, Note
-from licensedesk.web.cases.selectors import cases_visible_to, companies_visible_to, notes_visible_to
+from licensedesk.web.cases.selectors import (
+    cases_visible_to,
+    companies_visible_to,
+    notes_visible_to,
+    stage_paths,
+)
 from licensedesk.web.cases.services import profile_changes
-from licensedesk.web.materials.selectors import materials_to_send
+from licensedesk.web.portal.asks import Ask, asks_for_cases
 from licensedesk.web.portal.models import Invitation, ProfileDraft
-from licensedesk.web.portal.profile_sections import SECTIONS, section_of, section_title
-from licensedesk.web.portal.progress import Step, ended_elsewhere, phase_title, steps_for
+from licensedesk.web.portal.progress import Step, steps_for
 from licensedesk.web.portal.services import token_hash
 
 # -- who may use the portal ------------------------------------------------------------------------------
@@ -46,85 +49,7 @@ def ensure_client_user(user: Any) -> None:
         )
 
 
-# -- what is asked of the client -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One thing the client should do now."""
-
-    kind: str  # "stage" (the stage is the client's), "material", "profile"
-    title_zh: str
-    title_en: str
-    detail_zh: str = ""
-    detail_en: str = ""
-    section: str = ""  # for "profile": the section to fill in
-    path: str = ""  # for "profile": the missing contract path
-
-
-def _present(profile: dict[str, Any], path: str) -> bool:
-    value: Any = profile
-    for part in path.split("."):
-        if not isinstance(value, dict) or value.get(part) is None:
-            return False
-        value = value[part]
-    return value != [] and value != ""
-
-
-def missing_profile_fields(check: CaseCheck | None, profile: dict[str, Any]) -> list[str]:
-    """Profile paths the check could not decide without, that the profile still lacks."""
-    if check is None:
-        return []
-    paths: list[str] = []
-    for condition in check.result.get("conditions", []):
-        if condition.get("status") != "unknown":
-            continue
-        for path in condition.get("missing_fields", []):
-            if path not in paths and not _present(profile, path):
-                paths.append(path)
-    return paths
-
-
-def asks_for(case: Case, check: CaseCheck | None, *, to_send: Collection[str] | None = None) -> list[Ask]:
-    """What the client should do now: the stage's work if the stage is the client's (with the materials
-    the last check requires — of those, only the ones in ``to_send`` when the case has a checklist: what
-    was sent and waits for review, or was accepted, is not asked for again), and the profile fields the
-    last check is still missing."""
-    compiled = default_catalog().version(case.license_id, case.ruleset_version)
-    stage = next(s for s in compiled.version.workflow.stages if s.id == case.stage)
-    asks: list[Ask] = []
-    if stage.actor == "client" and not stage.terminal:
-        phase = phase_title(compiled.version, stage.id) or (stage.title.zh, stage.title.en)
-        asks.append(Ask("stage", stage.title.zh, stage.title.en, phase[0], phase[1]))
-        for material in check.result.get("materials", []) if check else []:
-            if material.get("required") is True and (to_send is None or material["id"] in to_send):
-                asks.append(
-                    Ask(
-                        "material",
-                        material.get("title_zh", material["id"]),
-                        material.get("title_en", material["id"]),
-                        material.get("guidance_zh", ""),
-                        material.get("guidance_en", ""),
-                    )
-                )
-    if not stage.terminal:
-        for path in missing_profile_fields(check, case.company.profile):
-            section = section_of(path)
-            asks.append(
-                Ask(
-                    "profile",
-                    field_label(path, "zh"),
-                    field_label(path, "en"),
-                    section_title(section, "zh"),
-                    section_title(section, "en"),
-                    section=section if section in SECTIONS else "",
-                    path=path,
-                )
-            )
-    return asks
-
-
-# -- the client's cases ----------------------------------------------------------------------------------
+# -- the client's cases (what is asked of them: licensedesk.web.portal.asks, the one place) -------------
 
 
 @dataclass
@@ -146,26 +71,18 @@ class PortalCase:
         return [a for a in self.asks if a.kind == "material"]
 
     @property
-    def other_asks(self) -> list[Ask]:
-        return [a for a in self.asks if a.kind != "material"]
+    def sign_asks(self) -> list[Ask]:
+        return [a for a in self.asks if a.kind == "sign"]
 
 
 def _reached(case_ids: list[int]) -> dict[int, set[str]]:
-    """Stages each case has been in, from the audit trail (cases that ended off the main line only)."""
-    reached: dict[int, set[str]] = {pk: set() for pk in case_ids}
-    if not case_ids:
-        return reached
-    events = AuditEvent.objects.filter(
-        case_id__in=case_ids, action__in=("case.created", "case.transitioned")
-    ).values_list("case_id", "after")
-    for case_id, after in events:
-        if isinstance(after, dict) and after.get("stage"):
-            reached[case_id].add(after["stage"])
-    return reached
+    """Stages each case has been in (moves undone left out), from the audit trail: the stepper shows
+    the path the case took (one query for all cases)."""
+    return {pk: set(path) for pk, path in stage_paths(case_ids).items()}
 
 
 def _portal_case(
-    case: Case, check: CaseCheck | None, reached: set[str] | None, to_send: set[str] | None
+    case: Case, check: CaseCheck | None, reached: set[str] | None, asks: list[Ask]
 ) -> PortalCase:
     catalog = default_catalog()
     compiled = catalog.version(case.license_id, case.ruleset_version)
@@ -179,7 +96,7 @@ def _portal_case(
         stage_title_en=stage.title.en,
         waiting_on=stage.actor,
         closed=stage.terminal,
-        asks=asks_for(case, check, to_send=to_send),
+        asks=asks,
         latest_check=check,
         license_name_zh=names.zh,
         license_name_en=names.en,
@@ -194,30 +111,15 @@ def _with_latest_check(cases: QuerySet[Case]) -> QuerySet[Case]:
 def _build(cases: list[Case]) -> list[PortalCase]:
     check_ids = [c.latest_check_id for c in cases if c.latest_check_id]
     checks = {c.pk: c for c in CaseCheck.objects.filter(pk__in=check_ids)} if check_ids else {}
-    off_line = [
-        c.pk
-        for c in cases
-        if ended_elsewhere(
-            default_catalog().version(c.license_id, c.ruleset_version).version.workflow, c.stage
-        )
-    ]
-    reached = _reached(off_line)
-    asking = [c.pk for c in cases if _clients_turn(c)]  # materials are asked for in the client's stages
-    to_send = materials_to_send(case_ids=asking) if asking else {}
-    return [
-        _portal_case(c, checks.get(c.latest_check_id), reached.get(c.pk), to_send.get(c.pk)) for c in cases
-    ]
-
-
-def _clients_turn(case: Case) -> bool:
-    workflow = default_catalog().version(case.license_id, case.ruleset_version).version.workflow
-    stage = next(s for s in workflow.stages if s.id == case.stage)
-    return stage.actor == "client" and not stage.terminal
+    reached = _reached([c.pk for c in cases])
+    asks = asks_for_cases(cases, {c.pk: checks.get(c.latest_check_id) for c in cases})
+    return [_portal_case(c, checks.get(c.latest_check_id), reached.get(c.pk), asks[c.pk]) for c in cases]
 
 
 def portal_cases(*, user: Any) -> list[PortalCase]:
     """The client's cases (their company's), open ones first then newest, each with its steps and asks.
-    Two queries whatever the number of cases (a third only if a case ended off the main line)."""
+    Six queries whatever the number of cases (the cases, their latest checks, the paths they took, and
+    the three of :func:`~licensedesk.web.portal.asks.asks_for_cases`)."""
     ensure_client_user(user)
     cases = list(
         _with_latest_check(cases_visible_to(user=user).select_related("company", "consultant")).order_by(
@@ -228,10 +130,13 @@ def portal_cases(*, user: Any) -> list[PortalCase]:
 
 
 def portal_case(*, user: Any, case_id: int) -> PortalCase:
-    """One of the client's cases with the messages shared with them (newest first)."""
+    """One of the client's cases with the messages shared with them (newest first), and its license
+    record when the license was issued (in the same query: the page shows its number and validity)."""
     ensure_client_user(user)
     case = (
-        _with_latest_check(cases_visible_to(user=user).select_related("company", "consultant"))
+        _with_latest_check(
+            cases_visible_to(user=user).select_related("company", "consultant", "license_record")
+        )
         .filter(pk=case_id)
         .first()
     )

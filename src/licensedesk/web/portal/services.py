@@ -74,9 +74,9 @@ def _accounts_with(email: str) -> Q:
     return Q(username__iexact=email) | Q(email__iexact=email)
 
 
-def _send(invitation: Invitation, token: str) -> None:
+def _send(invitation: Invitation, token: str, base_url: str) -> None:
     try:
-        invitation_message(invitation, token).send()
+        invitation_message(invitation, token, base_url).send()
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed(
             f"The invitation email to {invitation.email} could not be sent ({exc}); nothing was saved.",
@@ -106,12 +106,13 @@ def _issue(
 # -- invitations ----------------------------------------------------------------------------------------
 
 
-def invitation_create(*, case: Case, email: str, actor: User) -> Invitation:
+def invitation_create(*, case: Case, email: str, actor: User, base_url: str = "") -> Invitation:
     """Invite ``email`` to follow ``case`` as a client user of the case's company, and email the link.
 
     Staff of the case's agency only. Refused: an address that belongs to staff or to another client of
     the agency (``invitation.email_in_use``), and a second live invitation of the same address to the
-    same case (``invitation.pending`` — re-send that one instead).
+    same case (``invitation.pending`` — re-send that one instead). The link starts with ``base_url``
+    (``emails.served_base_url``), else ``LICENSEDESK_BASE_URL``.
     """
     ensure_staff(actor, case.agency_id, action="invite clients")
     email = _normalised_email(email)
@@ -147,7 +148,7 @@ def invitation_create(*, case: Case, email: str, actor: User) -> Invitation:
                 target=invitation,
                 after={"email": email, "state": InvitationState.SENT, "expires_at": invitation.expires_at},
             )
-            _send(invitation, token)
+            _send(invitation, token, base_url)
     except IntegrityError:  # a concurrent invitation of the same address won the unique index
         raise _pending(email, None) from None
     return invitation
@@ -164,7 +165,7 @@ def _pending(email: str, pending: Invitation | None) -> InvalidInput:
     )
 
 
-def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
+def invitation_resend(*, invitation: Invitation, actor: User, base_url: str = "") -> Invitation:
     """A new link for the same person and case (a new email, a new expiry); the old link stops working.
     Staff of the agency. An accepted invitation, or one already re-sent, cannot be re-sent."""
     ensure_staff(actor, invitation.agency_id, action="invite clients")
@@ -205,7 +206,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
                 "expires_at": new.expires_at,
             },
         )
-        _send(new, token)
+        _send(new, token, base_url)
     return new
 
 

@@ -29,6 +29,7 @@ from licensedesk.web.cases.form_body import ensure_form_body
 from licensedesk.web.cases.selectors import case_get_visible_to, is_staff_reader
 from licensedesk.web.cases.services import USCC_DUPLICATE, USCC_UNUSABLE, note_create
 from licensedesk.web.portal import selectors, services
+from licensedesk.web.portal.emails import served_base_url
 from licensedesk.web.portal.forms import AcceptForm, InviteForm, ReplyForm, apply_error
 from licensedesk.web.portal.models import ProfileSection
 from licensedesk.web.portal.profile_sections import (
@@ -99,7 +100,7 @@ def _case_page(request: HttpRequest, item: Any, reply_form: ReplyForm, *, status
         "item": item,
         "reply_form": reply_form,
         "case": item.case,
-        "checklist": checklist_for(user=request.user, case_id=item.case.pk),
+        "checklist": checklist_for(user=request.user, case_id=item.case.pk, case=item.case),
         "documents": documents_panel(user=request.user, case=item.case, lang=current_lang()),
     }
     return render(request, "portal/case.html", context, status=status)
@@ -144,12 +145,20 @@ def _section_page(
     *,
     problems: list[dict[str, Any]] | None = None,
     blank_rows: dict[str, int] | None = None,
+    row_action: str = "",
     draft: Any = None,
     notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
     lang = current_lang()
-    form = section_form(shown_profile, section, lang=lang, problems=problems or (), blank_rows=blank_rows)
+    form = section_form(
+        shown_profile,
+        section,
+        lang=lang,
+        problems=problems or (),
+        blank_rows=blank_rows,
+        row_action=row_action,
+    )
     context = {
         "company": company,
         "section": section,
@@ -183,7 +192,15 @@ def profile_section(request: HttpRequest, section: str) -> HttpResponse:
     draft = services.profile_draft_save(company=company, section=section, data=typed.data, actor=request.user)
     shown = merge_section(company.profile, section, typed.data)
     if typed.row_action:
-        return _section_page(request, company, section, shown, blank_rows=typed.blank_rows, draft=draft)
+        return _section_page(
+            request,
+            company,
+            section,
+            shown,
+            blank_rows=typed.blank_rows,
+            row_action=typed.row_action,
+            draft=draft,
+        )
     if request.POST.get("action") != "submit":
         messages.success(request, _("Draft saved. Submit the section when it is complete."))
         return redirect("portal:profile_section", section=section)
@@ -240,7 +257,10 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 invitation = services.invitation_create(
-                    case=case, email=form.cleaned_data["email"], actor=request.user
+                    case=case,
+                    email=form.cleaned_data["email"],
+                    actor=request.user,
+                    base_url=served_base_url(request),
                 )
             except ApplicationError as error:
                 apply_error(form, error)
@@ -262,7 +282,9 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = selectors.invitation_get_for_staff(user=request.user, invitation_id=pk)
     try:
-        new = services.invitation_resend(invitation=invitation, actor=request.user)
+        new = services.invitation_resend(
+            invitation=invitation, actor=request.user, base_url=served_base_url(request)
+        )
     except InvalidInput as error:
         messages.error(request, error_text(error))
     else:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from licensedesk.core import labels
 from licensedesk.web.cases import display
@@ -76,3 +77,19 @@ def portal_url() -> str:
         return reverse("portal:home")
     except NoReverseMatch:
         return ""
+
+
+NEW_CASE_DAYS = 7  # a card says 「新」 for a case opened within this many days
+
+
+@register.filter
+def is_new(case: Any) -> bool:
+    """Whether the board flags ``case`` as new: opened within the last :data:`NEW_CASE_DAYS` days."""
+    opened = getattr(case, "opened_on", None)
+    return opened is not None and (timezone.localdate() - opened).days < NEW_CASE_DAYS
+
+
+@register.filter
+def shown_columns(columns: Any) -> list[Any]:
+    """The board's columns: every stage of the workflow, the terminal ones only when they hold cases."""
+    return [column for column in columns if not column.terminal or column.count]

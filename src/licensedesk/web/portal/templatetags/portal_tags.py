@@ -3,6 +3,9 @@ texts, check results, application errors) in the language of the request."""
 
 from __future__ import annotations
 
+import contextlib
+import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -10,8 +13,11 @@ from django.utils.translation import get_language
 
 from licensedesk.core.errors import ApplicationError
 from licensedesk.core.labels import field_label
+from licensedesk.core.value_text import value_text
 
 register = template.Library()
+
+_LIST_ITEM = re.compile(r"^(.*?)\[(\d+)\]")
 
 
 def current_lang() -> str:
@@ -36,19 +42,21 @@ def error_text(error: ApplicationError) -> str:
 
 @register.filter
 def profile_field(path: str) -> str:
-    """The name of a profile field (``company.registered_capital_cny``) in the request's language."""
-    return field_label(path, current_lang())
+    """The name of a profile field (``company.registered_capital_cny``) in the request's language; an
+    item of a list says which (``company.shareholders[1].share_pct`` → ``股东 2 · 持股比例（%）``)."""
+    lang = current_lang()
+    name = field_label(path, lang)
+    item = _LIST_ITEM.match(path)
+    if item is None:
+        return name
+    return f"{field_label(item.group(1), lang)} {int(item.group(2)) + 1} · {name}"
 
 
 @register.filter
-def profile_value(value: Any) -> str:
-    """A profile value as short text for a before/after table (absent shows as a dash)."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return ("是" if value else "否") if current_lang() == "zh" else ("yes" if value else "no")
-    if isinstance(value, list):
-        return "、".join(profile_value(v) for v in value) if value else "[]"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {profile_value(v)}" for k, v in value.items())
-    return str(value)
+def profile_value(value: Any, path: str = "") -> str:
+    """A profile value as short text for a before/after table: ``{{ value|profile_value:path }}``
+    (amounts as 万元, booleans 是/否, enum values by their labels, absent as a dash)."""
+    if isinstance(value, str) and path.endswith("_cny"):  # as a form holds it: "2000000"
+        with contextlib.suppress(InvalidOperation):
+            value = Decimal(value)
+    return value_text(path or "", value, current_lang())
