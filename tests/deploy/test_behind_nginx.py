@@ -63,14 +63,16 @@ def _env(var: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _licensedesk_serve(var: Path, port: int, *options: str) -> Iterator[Path]:
-    """``licensedesk serve`` on 127.0.0.1:``port``; yields the file holding its output (access log)."""
+def _licensedesk_serve(var: Path, port: int, *options: str, base_url: str = "") -> Iterator[Path]:
+    """``licensedesk serve`` on 127.0.0.1:``port``; yields the file holding its output (access log).
+    ``base_url`` is the public address (deploy/README.md: an ``https://`` one behind nginx, which turns on
+    secure cookies)."""
     var.mkdir(parents=True, exist_ok=True)
     output = var / "serve.log"
     with output.open("wb") as log:
         process = subprocess.Popen(
             [str(LICENSEDESK), "serve", "--port", str(port), *options],
-            env=_env(var),
+            env=_env(var) | ({"LICENSEDESK_BASE_URL": base_url} if base_url else {}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -159,7 +161,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     nginx_dir = base / "nginx"
     nginx_dir.mkdir()
     with (
-        _licensedesk_serve(base / "var", app_port, "--behind-proxy", "--proxy-ip", "127.0.0.1") as app_log,
+        _licensedesk_serve(
+            base / "var",
+            app_port,
+            "--behind-proxy",
+            "--proxy-ip",
+            "127.0.0.1",
+            base_url=f"https://127.0.0.1:{https_port}",
+        ) as app_log,
         running_nginx(nginx_dir, render_nginx_config(site), https_port),
     ):
         yield Stack(https_port, http_port, app_log, base / "var")

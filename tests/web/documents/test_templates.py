@@ -315,7 +315,7 @@ def test_the_page_lists_shipped_and_agency_versions(tenant: Any, django_assert_n
     rows = {r.document_id: r for r in agency_template_rows(user=tenant.admin)}
     assert rows[DOC].active == template and rows["commission_contract"].active is None
     client = _client(tenant.admin)
-    with django_assert_num_queries(3):  # session, user, the active templates with their uploaders
+    with django_assert_num_queries(4):  # session, user, the inbox unread count, the active templates
         response = client.get(reverse("documents:templates"))
     body = response.content.decode()
     assert response.status_code == 200

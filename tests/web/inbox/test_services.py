@@ -57,7 +57,7 @@ def test_a_client_upload_is_an_unread_item_and_an_email_for_the_consultant(
     [(_, recipients, message)] = smtp_server.messages
     assert recipients == ["wang@agency.example"]
     company = mailed.company.name
-    assert _subject(message) == f"{company} 上传了新材料，待审核 / {company} uploaded a material to review"
+    assert _subject(message) == f"{company}上传了新材料，待审核 / {company} uploaded a material to review"
     assert f"{company} 上传了材料「{title}」，待您审核。" in _body(message)
     assert "在收件箱中查看：http://127.0.0.1:8000/inbox/" in _body(message)
 
@@ -75,7 +75,7 @@ def test_a_client_message_is_an_item_and_an_email(
     )
     [(_, recipients, message)] = smtp_server.messages
     assert recipients == ["wang@agency.example"]
-    assert _subject(message).startswith(f"{mailed.company.name} 给您留言")
+    assert _subject(message).startswith(f"{mailed.company.name}给您留言")
     assert f"{mailed.company.name} 留言：营业执照已重新扫描，请查收。" in _body(message)
 
 

@@ -50,9 +50,11 @@ def item_message(*, item: InboxItem, to: str) -> EmailMessage:
     """The email telling the recipient of one new item."""
     company = item.case.company.name
     if item.kind == InboxKind.UPLOAD:
-        subject = f"{company} 上传了新材料，待审核 / {company} uploaded a material to review"
+        # No space before the Chinese verb (Chinese typography; a space beside an encoded word is also lost
+        # when the header is folded).
+        subject = f"{company}上传了新材料，待审核 / {company} uploaded a material to review"
     else:
-        subject = f"{company} 给您留言 / A message from {company}"
+        subject = f"{company}给您留言 / A message from {company}"
     body = "\n".join(
         [
             _line_zh(item),
