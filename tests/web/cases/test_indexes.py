@@ -22,14 +22,20 @@ pytestmark = pytest.mark.django_db
 PG_ONLY = ("company_name_trgm_idx", "company_uscc_prefix_idx")
 
 
-def _plan(queryset: Any) -> str:
+def _plan(queryset: Any, *, bitmap: bool = True) -> str:
+    """``bitmap=False`` switches bitmap scans off too: on a handful of rows a bitmap scan of the
+    single-column agency index costs about as much as a composite index, and which one the planner takes
+    then varies from run to run (trigram lookups need bitmap scans: GIN has no other)."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        if not bitmap:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
     try:
         return queryset.explain()
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = on")
+            cursor.execute("SET LOCAL enable_bitmapscan = on")
 
 
 @pytest.mark.postgres
@@ -51,14 +57,18 @@ def test_board_and_filtered_list_read_their_indexes_in_order(tenant: Any) -> Non
     with connection.cursor() as cursor:  # statistics of these rows, not of what autovacuum saw earlier
         cursor.execute("ANALYZE cases_case")
     cases = selectors.case_list_visible_to(user=tenant.admin, license_id="icp-b25", open_only=True)
-    counts = _plan(cases.order_by().values_list("stage").annotate(n=Count("pk")))  # as case_board counts
-    assert "Index Only Scan using case_board_open_idx" in counts
+    counts = _plan(
+        cases.order_by().values_list("stage").annotate(n=Count("pk")), bitmap=False
+    )  # as case_board counts
+    assert "Scan using case_board_open_idx" in counts  # an index (only) scan, whichever the statistics favour
     mine = selectors.case_list_visible_to(
         user=tenant.consultant, stage="qualification_review", consultant_id=tenant.consultant.pk
     )
-    page = _plan(mine[:25])
+    page = _plan(mine[:25], bitmap=False)
     assert "case_agency_cons_list_idx" in page and "Sort" not in page  # the index is in the list's order
-    by_stage = _plan(selectors.case_list_visible_to(user=tenant.admin, stage="qualification_review")[:25])
+    by_stage = _plan(
+        selectors.case_list_visible_to(user=tenant.admin, stage="qualification_review")[:25], bitmap=False
+    )
     assert "case_agency_stage_list_idx" in by_stage and "Sort" not in by_stage
 
 
