@@ -41,6 +41,9 @@ bench: install
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/export.py
+	$(BIN)/python bench/reports.py
 
 # ruff; bandit on src/ (medium and high findings; each reviewed false positive carries
 # ``# nosec BXXX: why`` on its line, so any new finding fails); Django's deployment checks with the settings a production

@@ -12,6 +12,10 @@ if any verdict differs), and then timed, best of ``--runs`` runs, ``gc.collect()
 * JsonLogic             — :data:`JSONLOGIC_RULES`, one rule per condition as JSON data, evaluated with
   ``json_logic.jsonLogic`` (panzi-json-logic), combined into a verdict in Python.
 
+Then every other license of the catalog with a baseline in :mod:`bench.licenses` (ICP filing, EDI,
+labour dispatch, travel agency): ``--other-n`` profiles of its own generator, the engine's verdict-only
+rate beside its hand-written function's, after the same equivalence check, against the same goals.
+
 Both baselines are bound to the same date and parameters as the evaluator; :func:`baseline_problems`
 compares their constants with the evaluator's resolved parameters so they cannot silently go stale.
 """
@@ -36,6 +40,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 from json_logic import jsonLogic
 
+from bench import licenses as other_licenses
 from bench.profiles import REFERENCE_DATE, generate_profiles
 from licensedesk.core.eligibility import Evaluator, evaluator_for
 
@@ -64,7 +69,12 @@ PILOT_CLOSED_AREAS = (
     "online_games",
     "live_streaming",
 )
-PRE_APPROVAL_AREAS = ("news", "publishing", "education", "healthcare", "drugs_medical_devices")
+PRE_APPROVAL_AREAS = (
+    "news",
+    "publishing",
+    "healthcare",
+    "drugs_medical_devices",
+)  # education: none since 2016
 
 
 def baseline_problems(ev: Evaluator) -> list[str]:
@@ -530,6 +540,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--runs", type=int, default=3, help="timed runs per route, best kept (default 3)")
     parser.add_argument("--dump-jsonlogic", action="store_true", help="print the JsonLogic rules and exit")
+    parser.add_argument(
+        "--other-n", type=int, default=50_000,
+        help="profiles per other license (ICP filing, EDI, labour dispatch, travel agency; 0 = skip them)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     if args.dump_jsonlogic:
@@ -628,6 +642,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     c_vs_jl = us[routes[3][0]] / us[routes[1][0]]
     relation = f"{c_vs_jl:.2f}× faster" if c_vs_jl >= 1 else f"{1 / c_vs_jl:.2f}× slower"
     print(f"  info  explanations on (ev.check) vs JsonLogic verdict-only: {relation}")
+    if args.other_n > 0:
+        return other_license_rates(args.other_n, args.seed, args.runs)
+    return 0
+
+
+def other_license_rates(n: int, seed: int, runs: int) -> int:
+    """Each other license: the engine's verdict-only rate beside its hand-written function's, after
+    checking that both decide alike on every profile (exit status 1 otherwise: no timings)."""
+    print()
+    print(
+        f"Other licenses: {n:,} generated profiles each (bench/licenses.py), as of {other_licenses.AS_OF_ISO}"
+    )
+    print(
+        f"{'license':<16} {'mix (eligible/incomplete/not)':<30} {'verdict-only/s':>15} "
+        f"{'hand-written/s':>15} {'vs hand':>8}"
+    )
+    failed = False
+    rows = []
+    for baseline in other_licenses.BASELINES:
+        ev = evaluator_for(baseline.license_id, other_licenses.AS_OF)
+        problems = other_licenses.baseline_problems(baseline.license_id, ev)
+        profiles = other_licenses.generate(baseline, n, seed)
+        engine = [ev.verdict(p) for p in profiles]
+        differ = disagreements(profiles, engine, baseline.hand_verdict)
+        if problems or differ:
+            failed = True
+            print(f"{baseline.license_id}: baseline out of date or deciding differently: {problems}")
+            for i, want, got in differ[:3]:
+                print(f"  profile #{i}: engine {want}, hand-written {got}\n    "
+                      + json.dumps(profiles[i], ensure_ascii=False))  # fmt: skip
+            continue
+        mix = Counter(engine)
+        shares = "/".join(f"{100 * mix[k] / n:.0f}%" for k in (ELIGIBLE, INCOMPLETE, NOT_ELIGIBLE))
+        v_us = 1e6 * best_time(ev.verdict, profiles, runs) / n
+        h_us = 1e6 * best_time(baseline.hand_verdict, profiles, runs) / n
+        rows.append((baseline.license_id, 1e6 / v_us, v_us / h_us))
+        print(
+            f"{baseline.license_id:<16} {shares:<30} {1e6 / v_us:>15,.0f} {1e6 / h_us:>15,.0f} "
+            f"{v_us / h_us:>7.2f}×"
+        )
+    if failed:
+        print("A baseline that decides differently measures nothing.", file=sys.stderr)
+        return 1
+    print()
+    print("Goals (each license):")
+    for license_id, rate, vs_hand in rows:
+        ok = rate >= GOAL_VERDICT_PER_S and vs_hand <= GOAL_MAX_VS_HAND
+        print(
+            f"  {'PASS' if ok else 'FAIL'}  {license_id}: verdict-only {rate:,.0f}/s "
+            f"(≥ {GOAL_VERDICT_PER_S:,}), "
+            f"{vs_hand:.2f}× the hand-written function's time (≤ {GOAL_MAX_VS_HAND:g}×)"
+        )
     return 0
 
 

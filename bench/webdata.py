@@ -312,6 +312,8 @@ class _Table:
                 self.defaults[f.attname] = Json.of(default) if f.attname in self.json else default
             elif f.null:
                 self.defaults[f.attname] = None
+            elif f.empty_strings_allowed and f.blank:  # a text column added since: empty, as Django saves it
+                self.defaults[f.attname] = ""
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{model._meta.db_table}"')
             self.next_id = cursor.fetchone()[0] + 1
@@ -719,6 +721,9 @@ class _Writer:
             expires = issued.replace(year=issued.year + 5, day=min(issued.day, 28))
             record = t[LicenseRecord].add(
                 case_id=case,
+                agency_id=s.agency_id,
+                company_id=company,
+                license_id=LICENSE,
                 number=number,
                 issued_on=issued,
                 expires_on=expires,

@@ -36,7 +36,7 @@ from licensedesk.core.documents.definitions import load_definitions  # noqa: E40
 from licensedesk.core.documents.packaging import normalize_docx  # noqa: E402
 
 SOURCES = ROOT / "scripts" / "docx_templates"
-TARGET = ROOT / "src" / "licensedesk" / "core" / "documents" / "templates"
+TARGET = ROOT / "src" / "licensedesk" / "core" / "catalog" / "licenses"  # <license>/templates/<id>.docx
 BUILT_AT = datetime(2026, 1, 1, tzinfo=UTC)  # fixed: the templates' own core-property dates
 
 SONG, HEI, LATIN = "宋体", "黑体", "Times New Roman"
@@ -251,7 +251,8 @@ def build_all() -> dict[Path, bytes]:
         spec = yaml.safe_load(source.read_text(encoding="utf-8"))
         titles = {d.id: d.title.zh for d in load_definitions(license_id).documents}
         for doc_id, entry in spec.items():
-            built[TARGET / license_id / f"{doc_id}.docx"] = build_template(entry["blocks"], titles[doc_id])
+            target = TARGET / license_id / "templates" / f"{doc_id}.docx"
+            built[target] = build_template(entry["blocks"], titles[doc_id])
     return built
 
 

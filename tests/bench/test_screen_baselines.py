@@ -297,8 +297,8 @@ BOUNDARY_CASES: list[tuple[str, dict[str, Any], str]] = [
         "pre-approval valid until the as-of date",
         _profile(
             service={
-                "content_areas": ["education"],
-                "pre_approvals": [{"area": "education", "valid_until": _AS_OF}],
+                "content_areas": ["publishing"],
+                "pre_approvals": [{"area": "publishing", "valid_until": _AS_OF}],
             }
         ),
         "eligible",
@@ -307,8 +307,8 @@ BOUNDARY_CASES: list[tuple[str, dict[str, Any], str]] = [
         "pre-approval expired the day before",
         _profile(
             service={
-                "content_areas": ["education"],
-                "pre_approvals": [{"area": "education", "valid_until": _DAY_BEFORE}],
+                "content_areas": ["publishing"],
+                "pre_approvals": [{"area": "publishing", "valid_until": _DAY_BEFORE}],
             }
         ),
         "not_eligible",
@@ -345,7 +345,7 @@ BOUNDARY_CASES: list[tuple[str, dict[str, Any], str]] = [
         "one area approved, the other lacking",
         _profile(
             service={
-                "content_areas": ["news", "education"],
+                "content_areas": ["news", "publishing"],
                 "pre_approvals": [{"area": "news", "valid_until": None}],
             }
         ),

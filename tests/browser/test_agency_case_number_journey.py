@@ -51,6 +51,8 @@ def test_settings_number_one_pass_data_and_search(new_page: Any) -> None:
     sign_in(page, consultant.username)
     expect(page.get_by_test_id("nav-agency-settings")).to_have_count(0)
     page.goto(f"/companies/{company.pk}/")
+    # an agency with no case yet is offered the catalog's first license: this journey is about the ICP one
+    page.get_by_test_id("new-case-license").select_option("icp-b25")
     page.get_by_test_id("new-case-submit").click()
     expect(page.get_by_test_id("case-number")).to_have_text(f"案件编号 QH-{year}-001")
     case_url = page.url

@@ -145,6 +145,7 @@ def test_consultant_takes_a_new_client_to_a_signed_contract_and_the_client_follo
     assert staff.locator(".alert-success").inner_text() == "已创建企业。"
 
     # … opens an ICP case for it …
+    staff.get_by_test_id("new-case-license").select_option("icp-b25")  # one of the catalog's licenses
     assert staff.get_by_test_id("new-case-license").input_value() == "icp-b25"
     staff.get_by_test_id("new-case-submit").click()
     staff.get_by_test_id("case-page").wait_for()

@@ -51,6 +51,9 @@ def test_the_case_page_and_board_follow_the_stage(new_page: Any) -> None:
     )
     LicenseRecord.objects.create(
         case=licensed,
+        agency_id=licensed.agency_id,
+        company_id=licensed.company_id,
+        license_id=licensed.license_id,
         number="粤B2-20264321",
         issued_on=date(2026, 11, 20),
         expires_on=date(2031, 11, 19),

@@ -45,7 +45,7 @@ def test_a_calendar_day_limit_ending_in_the_national_day_holiday_moves_to_the_ne
     done = _run("--license", "icp-b25", "--limit", "decision", "--from", "2026-08-02", "--format", "json")
     data = json.loads(done.stdout)
     assert (data["due"], data["unit"], data["unit_certainty"]) == ("2026-10-08", "days", "U")
-    assert data["practice_from_event"] == "application_accepted"
+    assert (data["from_event"], data["practice_from_event"]) == ("paper_delivery", "acceptance_notice")
 
 
 def test_a_year_without_a_published_arrangement_is_marked_approximate() -> None:
@@ -67,7 +67,12 @@ def test_the_text_report_marks_an_unsettled_unit() -> None:
         (
             ("--license", "icp-b25", "--limit", "nope", "--from", "2026-12-28"),
             "licensedesk: unknown time limit 'nope' for icp-b25; known: acceptance, "
-            "certificate_issuance, decision",
+            "certificate_issuance, correction, decision",
+        ),
+        (
+            ("--license", "icp-b25", "--limit", "correction", "--from", "2026-12-28"),
+            "licensedesk: time limit 'correction' of icp-b25 is not a period: its due date is the one "
+            "the authority sets in the notice (due_on)",
         ),
         (
             ("--license", "nope", "--limit", "acceptance", "--from", "2026-12-28"),

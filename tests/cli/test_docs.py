@@ -73,7 +73,7 @@ def test_docs_render_names_a_bad_case_field(tmp_path: Path) -> None:
 
 
 def test_check_template_accepts_a_shipped_template_and_refuses_an_unknown_placeholder(tmp_path: Path) -> None:
-    shipped = ROOT / "src/licensedesk/core/documents/templates/icp-b25/guarantee_letter.docx"
+    shipped = ROOT / "src/licensedesk/core/catalog/licenses/icp-b25/templates/guarantee_letter.docx"
     done = run("docs", "check-template", str(shipped))
     assert done.returncode == 0, done.stderr
     assert "  company.uscc" in done.stdout
@@ -101,7 +101,7 @@ def _payload_template(tmp_path: Path) -> Path:
     from docx import Document
 
     document = Document(
-        str(ROOT / "src/licensedesk/core/documents/templates/icp-b25/application_letter.docx")
+        str(ROOT / "src/licensedesk/core/catalog/licenses/icp-b25/templates/application_letter.docx")
     )
     document.add_paragraph(PAYLOAD.replace("MARKER", str(tmp_path / "pwned")))
     bad = tmp_path / "evil.docx"

@@ -13,6 +13,8 @@ from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
 from licensedesk.contracts import CHECK_RESULT_SCHEMA, PROFILE_SCHEMA, load_schema
+from licensedesk.core.catalog.folders import license_folders
+from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.profile import ProfileError, validate_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,9 +124,10 @@ def test_missing_file_and_unknown_license_and_date_before_any_rules() -> None:
     assert missing.returncode == 2
     assert "/nonexistent/profile.json: 1 problem(s)" in missing.stderr
     assert "file not found / 文件不存在" in missing.stderr
-    unknown = run("check", str(EXAMPLES / "eligible-shenzhen.json"), "--license", "edi-b21")
+    unknown = run("check", str(EXAMPLES / "eligible-shenzhen.json"), "--license", "pawn-shop")
     assert unknown.returncode == 2
-    assert "unknown license 'edi-b21'; known: icp-b25" in unknown.stderr
+    known = ", ".join(sorted(p.name for p in license_folders()))
+    assert f"unknown license 'pawn-shop'; known: {known}" in unknown.stderr
     early = run("check", str(EXAMPLES / "eligible-shenzhen.json"), "--as-of", "2017-08-31")
     assert early.returncode == 2
     assert "no rule version of icp-b25 is in force on 2017-08-31" in early.stderr
@@ -150,7 +153,9 @@ def test_as_of_judges_validity_of_pre_approvals(tmp_path: Path) -> None:
 def test_catalog_list_show_validate(tmp_path: Path) -> None:
     listed = run("catalog", "list")
     assert listed.returncode == 0
-    assert listed.stdout.startswith("icp-b25\tB25\tICP 许可证 / ICP license")
+    rows = listed.stdout.splitlines()
+    assert [row.split("\t")[0] for row in rows] == sorted(p.name for p in license_folders())
+    assert any(row.startswith("icp-b25\tB25\tICP 许可证 / ICP license") for row in rows)
     shown = run("catalog", "show", "icp-b25", "--as-of", "2026-11-28")
     assert shown.returncode == 0
     assert (
@@ -164,8 +169,10 @@ def test_catalog_list_show_validate(tmp_path: Path) -> None:
     assert run("catalog", "show", "nope").returncode == 2
     ok = run("catalog", "validate")
     assert ok.returncode == 0
-    assert ok.stdout.strip() == "OK: 1 license(s), 1 rule version(s) / 校验通过"
-    source = (ROOT / "src/licensedesk/core/catalog/data/icp-b25.yaml").read_text(encoding="utf-8")
+    licenses = default_catalog().licenses()
+    versions = sum(len(lic.versions) for lic in licenses)
+    assert ok.stdout.strip() == f"OK: {len(licenses)} license(s), {versions} rule version(s) / 校验通过"
+    source = (ROOT / "src/licensedesk/core/catalog/licenses/icp-b25/license.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         source.replace(
@@ -194,7 +201,7 @@ def test_screen_csv_streams_rows_and_keeps_going_after_bad_rows(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr
     assert "筛查 Screened: 5 家企业 companies" in done.stdout
-    assert "符合 eligible: 1 (20.0%)" in done.stdout
+    assert "符合 eligible: 2 (40.0%)" in done.stdout  # C-003 (education) needs no pre-approval since 2016
     assert "无效输入 invalid: 1 (20.0%)" in done.stdout
     assert "legal_entity 依法设立的公司 / Lawfully established company: 1" in done.stdout
     rows = out.read_text(encoding="utf-8").splitlines()
@@ -321,3 +328,40 @@ def test_check_judges_the_founding_date_on_the_as_of_date() -> None:
     assert "company.established_on: the founding date 2021-03-15 is after the as-of date 2020-01-01" in (
         early.stderr
     )
+
+
+def test_catalog_schema_prints_the_profile_schema_of_a_license() -> None:
+    done = run("catalog", "schema", "labour-dispatch")
+    assert done.returncode == 0, done.stderr
+    schema = json.loads(done.stdout)
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == "company-profile/v1/labour-dispatch"
+    section = default_catalog().section("labour-dispatch")
+    assert section is not None
+    own = schema["properties"]["extensions"]["properties"]["labour-dispatch"]
+    assert list(own["properties"]) == [f.key for f in section.fields]
+    assert own["additionalProperties"] is False
+    assert "paid_in_capital_cny" in schema["properties"]["company"]["properties"]
+    plain = json.loads(run("catalog", "schema", "icp-b25").stdout)
+    assert "properties" not in plain["properties"]["extensions"]  # the ICP license has no section
+    unknown = run("catalog", "schema", "pawn-shop")
+    assert unknown.returncode == 2
+    assert "unknown license 'pawn-shop'" in unknown.stderr
+
+
+def test_check_names_every_violation_of_the_license_section(tmp_path: Path) -> None:
+    profile = json.loads((EXAMPLES / "eligible-shenzhen.json").read_text(encoding="utf-8"))
+    profile["extensions"] = {"labour-dispatch": {"colour": "red", "premises_ready": "yes"}}
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(profile, ensure_ascii=False), encoding="utf-8")
+    done = run("check", str(path), "--license", "labour-dispatch", "--as-of", "2026-11-28")
+    assert done.returncode == 2
+    assert f"{path}: 2 problem(s) / 发现 2 处错误" in done.stderr
+    assert "  extensions.labour-dispatch.colour: Extra inputs are not permitted / 不允许的字段" in done.stderr
+    assert (
+        "  extensions.labour-dispatch.premises_ready: 'yes' is not of type 'boolean' / 类型不正确"
+        in done.stderr
+    )
+    # the same facts are free for a license without a section: they are not its business
+    ok = run("check", str(path), "--license", "icp-b25", "--as-of", "2026-11-28")
+    assert ok.returncode == 0, ok.stderr

@@ -18,8 +18,9 @@ from licensedesk.core.profile import load_profile, validate_profile
 AS_OF = date(2026, 11, 28)
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SHIPPED = (
-    Path(__file__).resolve().parents[2] / "src" / "licensedesk" / "core" / "catalog" / "data" / "icp-b25.yaml"
-)
+    Path(__file__).resolve().parents[2]
+    / "src" / "licensedesk" / "core" / "catalog" / "licenses" / "icp-b25" / "license.yaml"
+)  # fmt: skip
 
 
 def conditions(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

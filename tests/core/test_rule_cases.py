@@ -1,7 +1,10 @@
-"""OpenFisca-style rule cases: every YAML file under ``cases/<license>/`` is a list of cases.
+"""OpenFisca-style rule cases: every YAML file in a license folder's ``cases/`` (``core/catalog/licenses/
+<license>/cases/*.yaml``) is a list of cases.
 
-A case is a partial profile merged onto :data:`BASE` (a company that meets every ICP condition), the date
-the rules are applied on, and what the check result must say. Keys of ``expect``:
+A case is a partial profile merged onto the license's base profile, the date the rules are applied on, and
+what the check result must say. The base is :data:`BASE` (a company that meets every ICP condition) with
+:data:`BASE_STATUSES`, unless the license's folder has ``cases/_base.yaml`` (``{profile: …, statuses:
+{condition id: status}}``): a company that meets that license's conditions. Keys of ``expect``:
 
 ``verdict``
     eligible / incomplete / not_eligible; ``Evaluator.verdict`` must agree with ``Evaluator.check``.
@@ -31,7 +34,6 @@ from __future__ import annotations
 
 import copy
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,10 +41,10 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from licensedesk.contracts import CHECK_RESULT_SCHEMA, load_schema
+from licensedesk.core.catalog.folders import CASES_DIR, case_files, license_folder
 from licensedesk.core.eligibility import evaluator_for
 from licensedesk.core.profile import validate_profile
 
-CASES_DIR = Path(__file__).parent / "cases"
 DEFAULT_AS_OF = date(2026, 11, 28)
 
 #: A Hangzhou company (not in a foreign-equity pilot zone) that meets every condition.
@@ -125,13 +127,25 @@ def remove(profile: dict[str, Any], path: str) -> None:
     del node[last]  # a KeyError here means the case names a path the profile does not have
 
 
+def base_of(license_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The license's base profile and the condition statuses it gives (see the module docstring)."""
+    source = license_folder(license_id) / CASES_DIR / "_base.yaml"
+    if not source.is_file():
+        return BASE, BASE_STATUSES
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    assert set(data) == {"profile", "statuses"}, f"{source}: a base is {{profile, statuses}}"
+    return data["profile"], data["statuses"]
+
+
 def load_cases() -> list[Any]:
     params = []
-    for file in sorted(CASES_DIR.glob("*/*.yaml")):
+    for file in case_files():
+        license_id = file.parent.parent.name
         cases = yaml.safe_load(file.read_text(encoding="utf-8"))
         assert isinstance(cases, list), f"{file}: a case file is a list of cases"
         for case in cases:
-            params.append(pytest.param(file.parent.name, case, id=f"{file.name}:{case['name']}"))
+            case_id = f"{license_id}/{file.name}:{case['name']}"
+            params.append(pytest.param(license_id, case, id=case_id))
     return params
 
 
@@ -144,8 +158,8 @@ def test_case_files_exist_and_names_are_unique() -> None:
     assert len(ids) == len(set(ids))
 
 
-def build_profile(case: dict[str, Any]) -> dict[str, Any]:
-    data = merge(copy.deepcopy(BASE), case.get("profile") or {})
+def build_profile(case: dict[str, Any], base: dict[str, Any] = BASE) -> dict[str, Any]:
+    data = merge(copy.deepcopy(base), case.get("profile") or {})
     for path in case.get("absent") or []:
         remove(data, path)
     return validate_profile(data).to_contract()
@@ -157,7 +171,8 @@ def test_rule_case(license_id: str, case: dict[str, Any]) -> None:
     expect = case["expect"]
     assert set(expect) <= EXPECT_KEYS, f"unknown expect keys {set(expect) - EXPECT_KEYS}"
     as_of = case.get("as_of", DEFAULT_AS_OF)
-    profile = build_profile(case)
+    base, base_statuses = base_of(license_id)
+    profile = build_profile(case, base)
     ev = evaluator_for(license_id, as_of)
     result = ev.check(profile)
 
@@ -176,7 +191,7 @@ def test_rule_case(license_id: str, case: dict[str, Any]) -> None:
             result["verdict"] == expect["verdict"], f"verdict {result['verdict']!r} != {expect['verdict']!r}"
         )
 
-    wanted = {**BASE_STATUSES, **(expect.get("conditions") or {})}
+    wanted = {**base_statuses, **(expect.get("conditions") or {})}
     assert set(wanted) == set(conditions), "the case names a condition the license does not have"
     for cid, status in wanted.items():
         got = conditions[cid]["status"]

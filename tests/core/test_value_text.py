@@ -35,3 +35,13 @@ def test_no_raw_python_value_survives() -> None:
         shown = value_text("company.anything", value, "zh")
         assert not shown.endswith(".0") and shown not in ("True", "None")
     assert number_text(1e7) == "10000000" and amount_text(50_000, "zh") == "5 万元"
+
+
+def test_a_license_section_choice_reads_by_its_label() -> None:
+    assert value_text("extensions.travel-agency.tier", "outbound", "zh") == "出境旅游业务"
+    assert (
+        value_text("extensions.travel-agency.tier", "domestic_inbound", "en")
+        == "Domestic and inbound tourism"
+    )
+    assert value_text("extensions.travel-agency.tier", "unheard_of", "zh") == "unheard_of"
+    assert value_text("extensions.labour-dispatch.premises_ready", True, "zh") == "是"

@@ -40,6 +40,19 @@ def _compiled_translations() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Every test starts in the default language (Chinese), as a request without a choice does: the
+    active language is per thread, and a test (or a page rendered in English) that leaves English
+    active would otherwise change the labels the next test reads outside a request."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     media = tmp_path_factory.mktemp("media")  # uploaded materials never land in the repository's var/

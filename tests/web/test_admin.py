@@ -152,6 +152,9 @@ def _seed(marker: str, letter: str) -> Seeded:
     )
     record = LicenseRecord.objects.create(
         case=licensed,
+        agency_id=licensed.agency_id,
+        company_id=licensed.company_id,
+        license_id=licensed.license_id,
         number=f"粤B2-2026{letter.encode().hex()[:4]}",
         issued_on=licensed.opened_on,
         expires_on=licensed.opened_on.replace(year=licensed.opened_on.year + 5),
@@ -171,7 +174,7 @@ def _seed(marker: str, letter: str) -> Seeded:
             (GuardOverride, "case__agency"),
             (Note, "case__agency"),
             (Task, "case__agency"),
-            (LicenseRecord, "case__agency"),
+            (LicenseRecord, "agency"),
             (AuditEvent, "agency"),
         )
     }

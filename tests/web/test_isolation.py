@@ -15,6 +15,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from licensedesk.web.api.services import api_token_create
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.models import (
     Case,
@@ -37,6 +38,11 @@ from licensedesk.web.inbox.models import InboxItem
 from licensedesk.web.materials.models import CaseMaterial, MaterialFile
 from licensedesk.web.materials.services import IncomingFile, material_upload
 from licensedesk.web.portal.services import invitation_create
+from licensedesk.web.register.models import ChangeProposal
+from licensedesk.web.webhooks.events import CHECK_COMPLETED
+from licensedesk.web.webhooks.models import WebhookDelivery
+from licensedesk.web.webhooks.outbox import outbox_write
+from licensedesk.web.webhooks.services import subscription_create
 
 from .documents.conftest import generate_now, make_ready, template_bytes
 from .factories import CaseFactory, ClientCompanyFactory
@@ -68,6 +74,21 @@ def _patterns(
             yield name, names, prefix, str(pattern)
 
 
+def _seed_webhooks(tenant: Any) -> dict[str, Any]:
+    """A webhook subscription of the tenant and one delivery in its log (the outbox, as a change
+    writes it)."""
+    subscription = subscription_create(
+        actor=tenant.admin,
+        url=f"https://hooks-{tenant.agency.pk}.example.cn/in",
+        event_types=[CHECK_COMPLETED],
+    )
+    outbox_write(agency_id=tenant.agency.pk, event_type=CHECK_COMPLETED, data={"case": None})
+    return {
+        "webhooks.webhooksubscription": subscription,
+        "webhooks.webhookdelivery": WebhookDelivery.objects.get(subscription=subscription),
+    }
+
+
 def _seed_victim(tenant: Any) -> dict[str, Any]:
     """Give a tenant one of everything (through the services), and return it by model."""
     case = tenant.case
@@ -84,6 +105,9 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
     )
     record = LicenseRecord.objects.create(
         case=licensed,
+        agency_id=licensed.agency_id,
+        company_id=licensed.company_id,
+        license_id=licensed.license_id,
         number="粤B2-20260009",
         issued_on=licensed.opened_on,
         expires_on=licensed.opened_on.replace(year=licensed.opened_on.year + 5),
@@ -95,10 +119,14 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
     return {
         **_seed_documents(case, tenant.consultant),
         "documents.agencytemplate": _seed_template(tenant),
+        "api.apitoken": api_token_create(
+            actor=tenant.admin, name="机密系统", scopes=["cases:read"], days=9
+        ).token,
         "materials.casematerial": material_file.version.material,
         "materials.materialversion": material_file.version,
         "materials.materialfile": material_file,
         "portal.invitation": invitation,
+        **_seed_webhooks(tenant),
         "accounts.agency": tenant.agency,
         "accounts.user": tenant.admin,
         "cases.clientcompany": tenant.company,
@@ -108,9 +136,29 @@ def _seed_victim(tenant: Any) -> dict[str, Any]:
         "cases.note": note,
         "cases.task": task,
         "cases.licenserecord": record,
+        "register.changeproposal": ChangeProposal.objects.create(
+            license=record,
+            rule_id="registration_change",
+            fields=["company.name"],
+            changed_on=record.issued_on,
+            due_on=record.issued_on,
+            certainty="S",
+            proposed_by=tenant.admin,
+        ),
         "audit.auditevent": AuditEvent.objects.filter(agency=tenant.agency).order_by("-seq").first(),
         "inbox.inboxitem": InboxItem.objects.get(case=case),  # the client's upload, for the consultant
+        "reminders.calendarfeed.revoked_token": _revoked_feed_token(tenant),
     }
+
+
+def _revoked_feed_token(tenant: Any) -> str:
+    """The consultant's calendar address, revoked (a live one is a bearer secret: whoever holds it reads
+    it, by design; tests/web/reminders/test_views.py checks what it holds)."""
+    from licensedesk.web.reminders.services import calendar_feed_create, calendar_feed_revoke
+
+    _, token = calendar_feed_create(actor=tenant.consultant)
+    calendar_feed_revoke(actor=tenant.consultant)
+    return token
 
 
 def _seed_material(case: Any, client_user: Any, company: Any) -> MaterialFile:
@@ -141,7 +189,11 @@ def _seed_template(tenant: Any) -> AgencyTemplate:
         name=f"{tenant.agency.name}-模板.docx", content=io.BytesIO(template_bytes("{{ company.name }}"))
     )
     return agency_template_upload(
-        agency=tenant.agency, document_id="application_letter", upload=upload, actor=tenant.admin
+        agency=tenant.agency,
+        document_id="application_letter",
+        upload=upload,
+        actor=tenant.admin,
+        license_id="icp-b25",
     )
 
 
@@ -180,6 +232,21 @@ CASE_WRITES = (
 )
 
 
+# the REST API's path parameters → the victim whose id fills them (tests/web/api/ runs the token matrix)
+API_KWARGS = {
+    "company_id": "cases.clientcompany",
+    "case_id": "cases.case",
+    "check_id": "cases.casecheck",
+    "task_id": "cases.task",
+    "material_id": "materials.casematerial",
+    "version_id": "materials.materialversion",
+    "job_id": "documents.generationjob",
+    "document_id": "documents.generateddocument",
+    "bundle_id": "documents.submissionbundle",
+    "record_id": "cases.licenserecord",
+}
+
+
 def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
     """(pattern, URL, is the URL about one object) for every pattern; ids taken from ``victims``."""
     for name, kwarg_names, prefix, route in _patterns():
@@ -209,6 +276,22 @@ def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
             yield shown, reverse(name, kwargs={"case_id": victims["cases.case"].pk}), True
         elif name in ("materials:item", "materials:upload", "materials:start_review"):
             yield shown, reverse(name, kwargs={"pk": victims["materials.casematerial"].pk}), True
+        elif name in (
+            "register:detail",
+            "register:coverage",
+            "register:end",
+            "register:launch",
+            "register:duty_case",
+        ):
+            yield shown, reverse(name, kwargs={"pk": victims["cases.licenserecord"].pk}), True
+        elif name == "register:proposal_dismiss":
+            yield shown, reverse(name, kwargs={"pk": victims["register.changeproposal"].pk}), True
+        elif name == "reminders:feed":
+            yield (
+                shown,
+                reverse(name, kwargs={"token": victims["reminders.calendarfeed.revoked_token"]}),
+                True,
+            )
         elif name == "inbox:open":
             yield shown, reverse(name, kwargs={"pk": victims["inbox.inboxitem"].pk}), True
         elif name == "materials:review":
@@ -231,6 +314,11 @@ def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
                 reverse(name, kwargs={"license_id": "icp-b25", "document_id": "application_letter"}),
                 False,
             )
+        elif name == "api:token_revoke":
+            yield shown, reverse(name, kwargs={"pk": victims["api.apitoken"].pk}), True
+        elif name and name.startswith("api-v1:"):  # the REST API: token-only, so 401 for a session
+            kwargs = {k: (victims[API_KWARGS[k]].pk if k in API_KWARGS else "icp-b25") for k in kwarg_names}
+            yield shown, reverse(name, kwargs=kwargs), any(k in API_KWARGS for k in kwarg_names)
         elif name == "admin:app_list":
             for label in ("accounts", "audit", "cases"):
                 yield shown, reverse(name, kwargs={"app_label": label}), False
@@ -252,12 +340,23 @@ def _urls(victims: dict[str, Any]) -> Iterator[tuple[str, str, bool]]:
                 + route.replace(f"<path:{kwarg_names[0]}>", str(obj.pk)).replace("<id>", str(obj.pk)),
                 True,
             )
+        elif name in ("webhooks:detail", "webhooks:action"):
+            pk = victims["webhooks.webhooksubscription"].pk
+            for action in ("enable", "disable", "rotate", "delete") if name == "webhooks:action" else ("",):
+                kwargs = {"pk": pk, "action": action} if action else {"pk": pk}
+                yield shown, reverse(name, kwargs=kwargs), True
+        elif name in ("webhooks:delivery", "webhooks:redeliver"):
+            yield shown, reverse(name, kwargs={"pk": victims["webhooks.webhookdelivery"].pk}), True
+        elif name == "exports:download":  # the reader's own lists: no id to tamper with
+            for what in ("cases", "companies", "materials", "register", "deadlines"):
+                for fmt in ("csv", "xlsx"):
+                    yield shown, reverse(name, kwargs={"what": what, "fmt": fmt}), False
         else:
             pytest.fail(f"the isolation matrix does not know how to fill {shown} {kwarg_names}: add it")
 
 
 def _denied(response: Any) -> bool:
-    if response.status_code in (403, 404, 405):
+    if response.status_code in (401, 403, 404, 405):  # 401: the API without a token
         return True
     if response.status_code == 302:
         location = response["Location"]
@@ -281,7 +380,8 @@ def _check(
     problems = []
     for suffix in ("", "?format=json"):
         response = _get(client, url + suffix)
-        body = response.content.decode("utf-8", errors="replace")
+        raw = b"".join(response.streaming_content) if response.streaming else response.content  # exports
+        body = raw.decode("utf-8", errors="replace")
         escaped = {m: json.dumps(m)[1:-1] for m in markers}  # as it would appear in ASCII-escaped JSON
         leaked = [m for m in markers if m in body or escaped[m] in body]
         if leaked:

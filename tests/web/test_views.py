@@ -71,7 +71,11 @@ def test_the_frame_has_landmarks_navigation_by_role_and_a_post_sign_out(tenant: 
         "案件",
         "我的任务",
         "收件箱",  # no unread items: no count
+        "截止日期",
         "企业",
+        "许可导航",
+        "许可证台账",
+        "报表",
     ]
     assert 'aria-current="page">看板' in nav
     assert re.search(r'<form class="inline-form" method="post" action="/accounts/logout/">', consultant)
@@ -87,6 +91,7 @@ def test_pages_need_no_inline_script_or_style(tenant: Any) -> None:
         reverse("cases:list"),
         reverse("cases:detail", kwargs={"pk": tenant.case.pk}),
         reverse("cases:company_profile", kwargs={"pk": tenant.company.pk}),
+        reverse("reports:page"),
         reverse("login"),
     ):
         html = (Client() if url == reverse("login") else client).get(url).content.decode()

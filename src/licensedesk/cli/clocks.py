@@ -51,6 +51,11 @@ def register(cli: click.Group, *, date_type: click.ParamType, fail: Any, catalog
         if limit is None:
             known = ", ".join(sorted(limits)) or "none"
             fail(f"unknown time limit {limit_id!r} for {license_id}; known: {known}")
+        if limit.amount is None:
+            fail(
+                f"time limit {limit_id!r} of {license_id} is not a period: its due date is the one the "
+                f"authority sets in the notice ({limit.due_field})"
+            )
         result = deadline(start, limit.amount, limit.unit)
         citations = [citation_text(lic, (cite,)) for cite in limit.citations]
         data = {

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from licensedesk.cli.catalog_schema import register as register_catalog_schema
 from licensedesk.cli.docs import register as register_document_commands
 from licensedesk.core.catalog.loader import CatalogError, LookupProblem, default_catalog, load_catalog
+from licensedesk.core.catalog.profile_schema import validate_section
 from licensedesk.core.eligibility import Evaluator, citation_text
 from licensedesk.core.identifiers import (
     IdentifierError,
@@ -90,7 +92,11 @@ as_of_option = click.option(
     help="Date whose rules apply and against which validity is judged (default: today in China).",
 )
 license_option = click.option(
-    "--license", "license_id", default="icp-b25", show_default=True, help="Catalog id of the license."
+    "--license",
+    "license_id",
+    default="icp-b25",
+    show_default=True,
+    help="Catalog id of the license (every license with its Chinese name: licensedesk catalog list).",
 )
 
 
@@ -115,6 +121,7 @@ def check(profile: Path, license_id: str, as_of: date | None, fmt: str) -> None:
             )
         else:
             company = load_profile(profile, as_of=as_of)
+        company = validate_section(company, license_id, source=str(profile))  # extensions.<license>
     except ProfileError as exc:
         _profile_errors(exc)
     result = evaluator.check(company)
@@ -170,7 +177,10 @@ def catalog_show(license_id: str, as_of: date | None, fmt: str) -> None:
         "",
         "法律依据 Legal bases",
     ]
-    out += [f"  {b.title}（{b.instrument or b.title_en}）[{b.certainty}]" for b in lic.legal_bases]
+    out += [
+        f"  {b.title}（{b.instrument or b.title_en}）[{b.certainty}]" + (f" {b.url}" if b.url else "")
+        for b in lic.legal_bases
+    ]
     out += ["", "申请条件 Conditions"]
     out += [
         f"  {c.id}: {c.title.zh} / {c.title.en} — {citation_text(lic, c.citations)}"
@@ -187,13 +197,21 @@ def catalog_show(license_id: str, as_of: date | None, fmt: str) -> None:
     out += ["", "时限 Time limits"]
     for t in version.time_limits:
         unit = {"days": "日", "working_days": "个工作日"}[t.unit]
+        period = f"{t.amount}{unit}" if t.amount is not None else f"按通知所定日期 (set in {t.due_field})"
+        if t.extension_amount:
+            period += f"（可延长 {t.extension_amount}{unit} / +{t.extension_amount} extendable）"
         out.append(
-            f"  {t.id}: {t.amount}{unit}（from {t.from_event}）{t.duty.zh} [{t.certainty}] — "
+            f"  {t.id}: {period}（from {t.from_event}）{t.duty.zh} [{t.certainty}] — "
             f"{citation_text(lic, t.citations)}"
         )
-    out.append(
-        f"  validity: {version.validity.years} 年; renewal ≥ {version.renewal.lead_days} 日 before expiry"
-    )
+    if version.validity is None:
+        out.append("  validity: 长期有效（无固定期限） / no fixed term")
+    else:
+        renew = f"; renewal ≥ {version.renewal.lead_days} 日 before expiry" if version.renewal else ""
+        out.append(f"  validity: {version.validity.years} 年{renew}")
+    for d in version.duties:
+        unit = {"days": "日", "working_days": "个工作日"}[d.unit]
+        out.append(f"  duty {d.id}: {d.title.zh} {d.amount}{unit}（from {d.from_event}）[{d.certainty}]")
     if version.annual_report:
         out.append(
             f"  annual report: {version.annual_report.window_from} – {version.annual_report.window_to}"
@@ -365,9 +383,13 @@ _register_web_commands()
 from licensedesk.cli.clocks import register as register_clock_commands  # noqa: E402  (uses the helpers above)
 
 register_clock_commands(cli, date_type=DATE, fail=_fail, catalog=_catalog, today=today_in_china)
+from licensedesk.cli.navigator import register as register_navigator  # noqa: E402
+
+register_navigator(cli, date_type=DATE, fail=_fail, catalog=_catalog, today=today_in_china)
 
 
 register_document_commands(cli)
+register_catalog_schema(cli, fail=_fail, catalog=_catalog)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 PROFILE_SCHEMA = "company-profile.schema.json"
 CHECK_RESULT_SCHEMA = "check-result.schema.json"
+WEBHOOK_EVENT_SCHEMA = "webhook-event.schema.json"
 
 
 @cache

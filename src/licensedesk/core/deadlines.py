@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -125,6 +125,17 @@ def _library_knows(year: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)
+def _library_workday(day: date) -> bool | None:
+    """chinesecalendar's answer for ``day`` (None: a year it does not know). Cached: the library checks
+    each date against the span of its whole table (a min and a max over it) on every call, which made
+    the reports' clocks of a few thousand cases spend a second here."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Chinese working days: the overrides file first, then chinesecalendar, then Monday–Friday."""
@@ -140,10 +151,8 @@ class WorkCalendar:
             if day in arrangement.workdays:
                 return True
             return day.weekday() < 5 and day not in arrangement.holidays
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return day.weekday() < 5
+        known = _library_workday(day)
+        return day.weekday() < 5 if known is None else known
 
     def deadline(self, start: date, amount: int, unit: str) -> Deadline:
         """``start`` plus ``amount`` calendar or working days, counted from the day after ``start``."""

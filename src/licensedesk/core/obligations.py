@@ -75,6 +75,8 @@ def obligations(
                 continue
             found.append(Obligation("annual_report", str(year - 1), opens, due, cites, report.certainty))
     renewal = version.renewal
+    if renewal is None:  # a license without a fixed term is never renewed
+        return sorted(found, key=lambda o: (o.due, o.kind))
     due = renewal_due(expires_on, renewal.lead_days)
     if as_of <= expires_on:
         opens = expires_on - timedelta(days=renewal.window_days) if renewal.window_days else None

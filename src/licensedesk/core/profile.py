@@ -164,6 +164,8 @@ class Company(_Model):
     name_pre_approved: bool = None
     entity_type: EntityType = None
     registered_capital_cny: Annotated[float, Field(ge=0)] = None
+    #: 实缴资本 as a capital-verification or audit report states it (labour dispatch counts it)
+    paid_in_capital_cny: Annotated[float, Field(ge=0)] = None
     established_on: date = None
     business_license_valid_until: date | None = None
     province: Province = None

@@ -3,7 +3,8 @@
 Screens and emails that show a stored value (a before/after table, a checklist line, a guard refusal)
 print it through :func:`value_text` so that nobody sees ``1000000.0``, ``True``, ``None`` or an enum code:
 amounts read ``100 万元``, booleans 是/否, enum values by the labels the profile editor shows
-(``core/data/labels.yaml``), an absent value as a dash.
+(``core/data/labels.yaml``, and a license section's choices for ``extensions.<license-id>.<key>``), an
+absent value as a dash.
 """
 
 from __future__ import annotations
@@ -72,7 +73,11 @@ def value_text(path: str, value: Any, lang: str) -> str:
         if path.endswith("_cny"):
             return amount_text(value, lang)
         return number_text(value)
-    enum = field_info(path).get("enum")
+    info = field_info(path)
+    enum = info.get("enum")
     if enum and isinstance(value, str):
         return _enum_text(enum, value, lang)
+    choices = info.get("choices")  # a license section's choice field (extensions.<license-id>.<key>)
+    if choices and isinstance(value, str) and value in choices:
+        return choices[value][lang]
     return str(value)

@@ -25,6 +25,8 @@ from licensedesk.core.deadlines import add_period
 from licensedesk.core.errors import InvalidInput, WorkflowError
 
 WITHDRAWN = "withdrawn"
+#: the case type of a first application; the others are declared per rule version (``case_types``)
+APPLICATION = "application"
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,26 @@ class StageMachine:
         self._moves = moves
 
     @classmethod
-    def for_version(cls, version: RuleVersion) -> StageMachine:
-        return cls(version.workflow, version.time_limits)
+    def for_version(cls, version: RuleVersion, case_type: str = APPLICATION) -> StageMachine:
+        """The machine of the application (``case_type`` ``application``) or of one of the version's
+        case types (annual report, change, renewal: their own stages; no statutory clocks)."""
+        if case_type == APPLICATION:
+            return cls(version.workflow, version.time_limits)
+        declared = version.case_type(case_type)
+        if declared is None:
+            known = [APPLICATION, *(t.id for t in version.case_types)]
+            raise WorkflowError(
+                f"Rule version {version.id} has no case type {case_type!r}; known: {', '.join(known)}.",
+                code="workflow.unknown_case_type",
+                message_zh=f"该规则版本没有“{case_type}”类案件。",
+                details={"case_type": case_type, "case_types": known},
+            )
+        return cls(declared.workflow)
+
+    def is_granted(self, stage_id: str) -> bool:
+        """The case has achieved what it was opened for at ``stage_id`` (the workflow's
+        ``granted_at``: the license granted, the filing made, the annual report submitted)."""
+        return stage_id in self.workflow.granted_at
 
     # -- questions ---------------------------------------------------------------------------------
 
@@ -123,7 +143,7 @@ class StageMachine:
         dates = [
             add_period(entered_on, limit.amount, limit.unit)
             for limit in self._time_limits
-            if limit.starts_at_stage == stage_id
+            if limit.starts_at_stage == stage_id and limit.amount is not None
         ]
         return min(dates) if dates else None
 
@@ -217,16 +237,19 @@ def check_event(
 
 
 @cache
-def _machine(catalog_id: int, license_id: str, version_id: str) -> StageMachine:
+def _machine(catalog_id: int, license_id: str, version_id: str, case_type: str) -> StageMachine:
     catalog = _catalogs[catalog_id]
-    return StageMachine.for_version(catalog.version(license_id, version_id).version)
+    return StageMachine.for_version(catalog.version(license_id, version_id).version, case_type)
 
 
 _catalogs: dict[int, Catalog] = {}
 
 
-def machine_for(license_id: str, version_id: str, catalog: Catalog | None = None) -> StageMachine:
-    """The (cached) stage machine of one rule version of one license."""
+def machine_for(
+    license_id: str, version_id: str, case_type: str = APPLICATION, catalog: Catalog | None = None
+) -> StageMachine:
+    """The (cached) stage machine of one case type (``application`` by default) of one rule version of
+    one license."""
     catalog = catalog or default_catalog()
     _catalogs.setdefault(id(catalog), catalog)
-    return _machine(id(catalog), license_id, version_id)
+    return _machine(id(catalog), license_id, version_id, case_type)

@@ -11,6 +11,7 @@ Configuration comes from the Django settings prefixed ``CELERY_``; tasks are fou
 The housekeeping (:mod:`licensedesk.web.housekeeping`) is a periodic task here: run beat once, with a
 worker (``celery -A licensedesk.web.celery worker --beat``) or on its own (``celery -A
 licensedesk.web.celery beat``); it runs every ``HOUSEKEEPING_INTERVAL_MINUTES`` (0: not scheduled).
+Its run includes the deadline reminders (:func:`licensedesk.web.reminders.services.reminders_send`).
 """
 
 from __future__ import annotations
@@ -49,3 +50,6 @@ def _schedule(sender: Celery, **kwargs: object) -> None:
     interval = housekeeping_interval()
     if interval is not None:
         sender.add_periodic_task(interval, housekeeping.s(), name="licensedesk-housekeeping")
+    # Webhook deliveries a lost task or a restart left due (retries are queued with an eta themselves).
+    due = sender.signature("licensedesk.webhooks.deliver_due")
+    sender.add_periodic_task(timedelta(minutes=1), due, name="licensedesk-webhooks-due")

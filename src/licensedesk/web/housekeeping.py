@@ -97,11 +97,40 @@ def inbox_digests(*, now: datetime) -> int:
     return inbox_digest_send(now=now)
 
 
+def deadline_reminders(*, now: datetime) -> int:
+    """Remind the consultants and the client users of the deadlines coming up; how many reminders
+    were given (:func:`licensedesk.web.reminders.services.reminders_send`: each once, the most relevant
+    one after downtime)."""
+    from licensedesk.web.reminders.services import reminders_send
+
+    return reminders_send(now=now)
+
+
+def webhook_deadlines_due(*, now: datetime) -> int:
+    """Write the ``deadline.due`` webhook events of the deadlines falling due, once each; how many
+    (:func:`licensedesk.web.webhooks.deadlines.deadlines_due_write`)."""
+    from licensedesk.web.webhooks.deadlines import deadlines_due_write
+
+    return deadlines_due_write(now=now)
+
+
+def webhook_deliveries(*, now: datetime) -> int:
+    """Send the webhook deliveries that are due and no process holds: what a crash, a restart or a lost
+    retry left in the outbox; how many were attempted
+    (:func:`licensedesk.web.webhooks.services.deliveries_due_run`)."""
+    from licensedesk.web.webhooks.services import deliveries_due_run
+
+    return deliveries_due_run(now=now)
+
+
 TASKS: tuple[Callable[..., object], ...] = (
     interrupted_generation_jobs,
     audit_anchors,
     inbox_overdue_tasks,
     inbox_digests,
+    webhook_deadlines_due,
+    webhook_deliveries,
+    deadline_reminders,
 )
 
 CONTENT_NAME = re.compile(r"^([0-9a-f]{2})/(\1[0-9a-f]{62})$")

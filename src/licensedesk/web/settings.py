@@ -37,10 +37,15 @@ Environment variables:
                              files older than this are removed (default 6);
                              ``LICENSEDESK_MEDIA_ORPHAN_GRACE_HOURS`` stored files no row references are
                              removed once this old (default 24). See ``housekeeping.py``.
+``LICENSEDESK_REMINDERS_HOUR`` the local hour from which the day's deadline reminders are sent (default 8).
 ``LICENSEDESK_CLAMD_SOCKET`` / ``LICENSEDESK_CLAMD_HOST`` (+ ``_PORT``) scan uploads with ClamAV
                              (else files are marked "not scanned").
 ``LICENSEDESK_CELERY_BROKER_URL`` run document generation on Celery (e.g. ``redis://127.0.0.1:6379/0``);
                              default: in-process threads (``LICENSEDESK_DOCUMENT_WORKERS``, default 2).
+``LICENSEDESK_WEBHOOK_ALLOW_PRIVATE`` / ``_WORKERS`` / ``_CONNECT_TIMEOUT_SECONDS`` /
+``_READ_TIMEOUT_SECONDS`` / ``_RETRY_BASE_SECONDS`` / ``_RETRY_HOURS`` / ``_DISABLE_AFTER_FAILURES`` /
+``_DISABLE_AFTER_HOURS``
+                             webhook deliveries (see the webhooks section below).
 ``LICENSEDESK_JOB_HEARTBEAT_SECONDS`` how often a process beats for the generation jobs it holds
                              (default 5); ``LICENSEDESK_JOB_HEARTBEAT_TIMEOUT_SECONDS`` without a beat for
                              this long a job is marked interrupted (default 30);
@@ -124,6 +129,14 @@ INSTALLED_APPS = [
     "licensedesk.web.materials",
     "licensedesk.web.documents",
     "licensedesk.web.inbox",
+    "licensedesk.web.navigator",
+    "licensedesk.web.webhooks",
+    "licensedesk.web.exports",
+    "licensedesk.web.reminders",
+    "licensedesk.web.register",
+    "licensedesk.web.api",
+    "licensedesk.web.reports",
+    "ninja",  # the API reference page's Swagger UI assets, served locally (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -405,6 +418,8 @@ HOUSEKEEPING_TEMP_MAX_AGE_HOURS = float(os.environ.get("LICENSEDESK_UPLOAD_TEMP_
 HOUSEKEEPING_MEDIA_GRACE_HOURS = float(os.environ.get("LICENSEDESK_MEDIA_ORPHAN_GRACE_HOURS", "24") or 24)
 # The local hour after which the housekeeping sends the inbox's daily digests (inbox.services).
 INBOX_DIGEST_HOUR = int(os.environ.get("LICENSEDESK_INBOX_DIGEST_HOUR") or "8")  # 0–23
+# The local hour from which the housekeeping sends the deadline reminders of the day (reminders.services).
+REMINDERS_SEND_HOUR = int(os.environ.get("LICENSEDESK_REMINDERS_HOUR") or "8")  # 0–23
 
 # ClamAV: LICENSEDESK_CLAMD_SOCKET (a Unix socket path) or LICENSEDESK_CLAMD_HOST[:LICENSEDESK_CLAMD_PORT].
 # Without either, uploads are stored and shown as "not scanned".
@@ -427,6 +442,39 @@ DOCUMENT_WORKERS = int(os.environ.get("LICENSEDESK_DOCUMENT_WORKERS", "2") or 2)
 JOB_HEARTBEAT_SECONDS = float(os.environ.get("LICENSEDESK_JOB_HEARTBEAT_SECONDS", "5") or 5)
 JOB_HEARTBEAT_TIMEOUT_SECONDS = float(os.environ.get("LICENSEDESK_JOB_HEARTBEAT_TIMEOUT_SECONDS", "30") or 30)
 JOB_QUEUE_ALLOWANCE_SECONDS = float(os.environ.get("LICENSEDESK_JOB_QUEUE_ALLOWANCE_SECONDS", "900") or 900)
+
+# -- webhooks (webhooks/) -------------------------------------------------------------------------------
+
+# Deliveries run where document generation does (Celery, else LICENSEDESK_WEBHOOK_WORKERS threads).
+# Every agency admin chooses where this server sends requests: loopback, private, link-local and
+# reserved addresses are refused unless LICENSEDESK_WEBHOOK_ALLOW_PRIVATE=1 (a receiver on the same
+# network, tests). Failed deliveries are retried with exponential back-off (first after
+# LICENSEDESK_WEBHOOK_RETRY_BASE_SECONDS, ×4 each time, at most 8 h) for LICENSEDESK_WEBHOOK_RETRY_HOURS;
+# a subscription failing LICENSEDESK_WEBHOOK_DISABLE_AFTER_FAILURES attempts in a row over at least
+# LICENSEDESK_WEBHOOK_DISABLE_AFTER_HOURS is disabled and its agency's admins emailed.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _env_bool("LICENSEDESK_WEBHOOK_ALLOW_PRIVATE")
+WEBHOOK_WORKERS = int(os.environ.get("LICENSEDESK_WEBHOOK_WORKERS", "2") or 2)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = float(
+    os.environ.get("LICENSEDESK_WEBHOOK_CONNECT_TIMEOUT_SECONDS", "5") or 5
+)
+WEBHOOK_READ_TIMEOUT_SECONDS = float(os.environ.get("LICENSEDESK_WEBHOOK_READ_TIMEOUT_SECONDS", "10") or 10)
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("LICENSEDESK_WEBHOOK_RETRY_BASE_SECONDS", "10") or 10)
+WEBHOOK_RETRY_HOURS = float(os.environ.get("LICENSEDESK_WEBHOOK_RETRY_HOURS", "24") or 24)
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("LICENSEDESK_WEBHOOK_DISABLE_AFTER_FAILURES", "15") or 15)
+WEBHOOK_DISABLE_AFTER_HOURS = float(os.environ.get("LICENSEDESK_WEBHOOK_DISABLE_AFTER_HOURS", "24") or 24)
+
+# -- the REST API (licensedesk.web.api) ---------------------------------------------------------------
+
+# Calls per API token (Django Ninja's throttle: "<n>/<s|min|hour|day>", e.g. "600/min"), answered
+# with 429 and Retry-After past it. The counts live in Django's cache: Redis with LICENSEDESK_CACHE_URL
+# (redis://127.0.0.1:6379/1), shared by every worker process; else each process counts its own.
+API_RATE_LIMIT = os.environ.get("LICENSEDESK_API_RATE_LIMIT", "600/min").strip() or "600/min"
+# How long a new token lives unless its admin picks otherwise (days), and the longest allowed.
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("LICENSEDESK_API_TOKEN_DAYS", "90") or 90)
+API_TOKEN_MAX_DAYS = 366
+CACHE_URL = os.environ.get("LICENSEDESK_CACHE_URL", "").strip()
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 
 # -- logging ------------------------------------------------------------------------------------------
 

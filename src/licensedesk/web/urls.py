@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from licensedesk.web import views
+from licensedesk.web.api.main import api
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -23,4 +24,14 @@ urlpatterns = [
     path("", include("licensedesk.web.materials.urls")),
     path("", include("licensedesk.web.documents.urls")),
     path("", include("licensedesk.web.inbox.urls")),
+    path("", include("licensedesk.web.navigator.urls")),
+    path("", include("licensedesk.web.register.urls")),
+    path("", include("licensedesk.web.webhooks.urls")),
+    path("", include("licensedesk.web.exports.urls")),
+    path("", include("licensedesk.web.api.urls")),
+    path("api/v1/", api.urls),
+    path("", include("licensedesk.web.reminders.urls")),
+    path("", include("licensedesk.web.reports.urls")),
 ]
+
+handler404 = "licensedesk.web.views.page_not_found"

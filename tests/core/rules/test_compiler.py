@@ -321,6 +321,47 @@ def test_contains_any_with_unknown_keywords() -> None:
     assert (result.status, result.missing) == ("unknown", ("x.keywords",))
 
 
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        ("2024-11-29", "unmet"),  # 1 year 364 days before 2026-11-28
+        ("2024-11-28", "met"),  # exactly 2 years
+        ("2020-01-01", "met"),
+        (None, "unknown"),
+        (ABSENT, "unknown"),
+    ],
+)
+def test_add_years_compares_with_the_as_of_date(since: Any, expected: str) -> None:
+    test = {"<=": [{"add_years": [A, 2]}, {"ctx": "as_of"}]}
+    assert status(test, xs(a=since)) == expected
+
+
+def test_add_years_from_29_february_ends_on_28_february() -> None:
+    let = (("until", {"add_years": [A, 1]}),)
+    result = outcome({"<=": [{"ref": "until"}, {"ctx": "as_of"}]}, xs(a="2024-02-29"), let=let)
+    assert result.bindings == {"until": "2025-02-28"}
+    assert outcome({"==": [{"add_years": [A, 4]}, "2028-02-29"]}, xs(a="2024-02-29")).status == "met"
+
+
+def test_add_years_past_the_last_representable_year_is_the_last_day() -> None:
+    assert outcome({"==": [{"add_years": [A, 2]}, "9999-12-31"]}, xs(a="9999-06-01")).status == "met"
+    assert status({"<=": [{"add_years": [A, 2]}, {"ctx": "as_of"}]}, xs(a="9998-12-31")) == "unmet"
+
+
+def test_add_years_names_the_absent_date() -> None:
+    assert outcome({"<=": [{"add_years": [A, 2]}, {"ctx": "as_of"}]}, xs()).missing == ("x.a",)
+
+
+def test_a_path_through_a_hyphenated_key_reads_the_license_section() -> None:
+    test = {"and": [{"var": "extensions.labour-dispatch.ready"}, {"var": "extensions.labour_dispatch.ready"}]}
+    profile = {"extensions": {"labour-dispatch": {"ready": True}, "labour_dispatch": {"ready": False}}}
+    assert status(test, profile) == "unmet"
+    assert outcome({"var": "extensions.labour-dispatch.ready"}, {}).missing == (
+        "extensions.labour-dispatch.ready",
+    )
+    assert status({"var": "extensions.labour-dispatch.ready"}, profile) == "met"
+
+
 # -- quantifiers ------------------------------------------------------------------------------------
 
 ITEMS = {"var": "x.items"}

@@ -16,8 +16,8 @@ from licensedesk.core.rules.vocabulary import (
 )
 
 KNOWN_OPERATORS = (
-    "!=, <, <=, ==, >, >=, all, and, coalesce, contains_any, count, ctx, empty, filter, if, in, intersect, "
-    "map, missing, nonempty, not, or, param, present, ref, some, sum, var"
+    "!=, <, <=, ==, >, >=, add_years, all, and, coalesce, contains_any, count, ctx, empty, filter, if, in, "
+    "intersect, map, missing, nonempty, not, or, param, present, ref, some, sum, var"
 )
 
 
@@ -108,6 +108,9 @@ def test_valid_nodes_have_no_problems(node: Any) -> None:
         ),
         ({"var": 5}, [("rule.var", "expects a dotted path of lower-case names, got 5")]),
         ({"ref": "a-b"}, [("rule.ref", "expects a dotted path of lower-case names, got 'a-b'")]),
+        ({"param": "a-b.c"}, [("rule.param", "expects a dotted path of lower-case names, got 'a-b.c'")]),
+        ({"var": "x.-a"}, [("rule.var", "expects a dotted path of lower-case names, got 'x.-a'")]),
+        ({"var": "x.a-"}, [("rule.var", "expects a dotted path of lower-case names, got 'x.a-'")]),
         ({"param": "x['y']"}, [("rule.param", "expects a dotted path of lower-case names, got \"x['y']\"")]),
         (
             {"var": "company.nope"},

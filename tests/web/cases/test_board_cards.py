@@ -42,7 +42,7 @@ def test_cards_show_their_due_date_and_a_new_flag(tenant: Any) -> None:
     )
     html = _board(tenant)
     assert "深圳市新来科技有限公司 新 ：7 天内立案" in _card(html, fresh.pk)
-    assert f"期限 {(today + timedelta(days=20)).isoformat()}" in _card(html, fresh.pk)
+    assert f"目标日期 {(today + timedelta(days=20)).isoformat()}" in _card(html, fresh.pk)
     assert "新" not in _card(html, old.pk).replace("深圳市老客户科技有限公司", "")
     assert "期限 未设定" in _card(html, old.pk)
 

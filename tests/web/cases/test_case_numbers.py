@@ -137,6 +137,9 @@ def test_each_searched_field_finds_the_case_and_never_another_agencys(tenant: An
     case = case_create(company=company, license_id="icp-b25", actor=tenant.admin)
     LicenseRecord.objects.create(
         case=case,
+        agency_id=case.agency_id,
+        company_id=case.company_id,
+        license_id=case.license_id,
         number="粤B2-20260801",
         issued_on=date(2026, 5, 1),
         expires_on=date(2031, 5, 1),

@@ -83,7 +83,7 @@ def test_at_authority_review_the_authoritys_dated_events_come_first(tenant: Any)
     assert _order(html)[0] == "authority"
     panel = html[html.index('data-testid="authority-events"') :]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", panel[: panel.index("</section>")]))
-    assert "通信管理局办理情况" in text
+    assert "许可机关办理情况" in text
     assert "通信管理局受理 2026-11-30 · 受理通知书编号：粤通受〔2026〕118号" in text
 
 
@@ -91,6 +91,9 @@ def test_after_the_license_the_license_comes_first(tenant: Any) -> None:
     case = _case(tenant, "licensed")
     LicenseRecord.objects.create(
         case=case,
+        agency_id=case.agency_id,
+        company_id=case.company_id,
+        license_id=case.license_id,
         number="粤B2-20264321",
         issued_on=date(2026, 11, 20),
         expires_on=date(2031, 11, 19),

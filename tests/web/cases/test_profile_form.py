@@ -12,8 +12,10 @@ import pytest
 import yaml
 
 from licensedesk.contracts import PROFILE_SCHEMA, load_schema
+from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.profile import ProfileError, validate_profile
 from licensedesk.web.cases.profile_form import (
+    KEPT_EXTENSIONS,
     FieldSpec,
     GroupSpec,
     build_form,
@@ -126,14 +128,28 @@ def _spec_paths(specs: tuple[FieldSpec | GroupSpec, ...]) -> set[str]:
     return paths
 
 
+def _section_paths() -> set[str]:
+    """The inputs of every catalog license's own section (``extensions.<license>.<key>``)."""
+    catalog = default_catalog()
+    paths = set()
+    for lic in catalog.licenses():
+        section = catalog.section(lic.id)
+        if section is not None:
+            paths |= {f"extensions.{lic.id}"} | {f"extensions.{lic.id}.{f.key}" for f in section.fields}
+    return paths
+
+
 def test_every_contract_field_has_an_input_labelled_in_both_languages() -> None:
     schema_paths = _schema_paths(load_schema(PROFILE_SCHEMA)) - {"schema_version"}
-    assert _spec_paths(profile_specs()) == schema_paths
+    assert _section_paths()  # the catalog has licenses with their own facts
+    assert _spec_paths(profile_specs()) == schema_paths | _section_paths()
     for lang in ("zh", "en"):
         form = build_form(CORNERS, lang=lang)
         unlabelled = [name for name, item in form._index.items() if not item.label or item.label == name]
         assert unlabelled == []
-    assert [s.label for s in build_form(CORNERS, lang="zh").sections] == ["公司信息", "服务", "准备情况", ""]
+    assert [s.label for s in build_form(CORNERS, lang="zh").sections] == [
+        "公司信息", "服务", "准备情况", "许可证专项信息",
+    ]  # fmt: skip
 
 
 def test_field_kinds_follow_the_contract_models() -> None:
@@ -150,7 +166,6 @@ def test_field_kinds_follow_the_contract_models() -> None:
             "company.province",
             "service.content_areas",
             "service.apps[0].platforms",
-            "extensions",
         )
     }
     assert kinds == {
@@ -163,7 +178,6 @@ def test_field_kinds_follow_the_contract_models() -> None:
         "company.province": "choice",
         "service.content_areas": "multi",
         "service.apps[0].platforms": "strings",
-        "extensions": "json",
     }
     assert form.field("company.uscc").spec.nullable and not form.field("company.city").spec.nullable
 
@@ -269,11 +283,46 @@ def test_textarea_line_breaks_from_the_browser_are_kept_as_newlines() -> None:
     assert parsed.profile["company"]["business_scope"] == "a\nb"
 
 
-def test_extensions_are_edited_as_json() -> None:
-    parsed = form_to_profile({"company.name": ["x"], "extensions": ['{"a": [1, "二"]}']})
+def test_license_sections_are_inputs_of_their_declared_kinds() -> None:
+    kinds = {"text": "text", "textarea": "textarea", "integer": "integer", "number": "number",
+             "boolean": "bool", "date": "date", "choice": "choice", "choices": "multi"}  # fmt: skip
+    catalog = default_catalog()
+    for lang in ("zh", "en"):
+        form = build_form(CORNERS, lang=lang)
+        for lic in catalog.licenses():
+            section = catalog.section(lic.id)
+            if section is None:
+                continue
+            assert form.field(f"extensions.{lic.id}").label == getattr(section.title, lang)
+            for spec in section.fields:
+                bound = form.field(f"extensions.{lic.id}.{spec.key}")
+                assert bound.kind == kinds[spec.type]
+                assert bound.label == getattr(spec.label, lang)
+                assert bound.choices == [(c.value, getattr(c.label, lang)) for c in spec.choices]
+
+
+def test_extension_facts_no_input_shows_are_kept_through_the_hidden_input() -> None:
+    parsed = form_to_profile({"company.name": ["x"], KEPT_EXTENSIONS: ['{"a": [1, "二"]}']})
     assert parsed.profile["extensions"] == {"a": [1, "二"]}
-    broken = form_to_profile({"company.name": ["x"], "extensions": ["{a"]})
-    assert broken.profile["extensions"] == "{a"  # shown again as typed; the contract refuses it
+    broken = form_to_profile({"company.name": ["x"], KEPT_EXTENSIONS: ["{a"]})
+    assert broken.profile["extensions"] == "{a"  # kept as it came; the contract refuses it by path
+
+
+def test_a_form_for_some_licenses_keeps_the_facts_of_the_others() -> None:
+    catalog = default_catalog()
+    with_section = [lic.id for lic in catalog.licenses() if catalog.section(lic.id) is not None]
+    assert len(with_section) >= 2
+    shown, other = with_section[0], with_section[1]
+    key = catalog.section(other).fields[0].key  # type: ignore[union-attr]
+    profile = {"schema_version": "1", "company": {"name": "x"}, "extensions": {other: {key: "kept"}}}
+    form = build_form(profile, lang="zh", licenses=[shown])
+    # a license whose facts are stored is shown even when not asked for: nothing is hidden away
+    assert f"extensions.{other}.{key}" in form._index
+    form = build_form({**profile, "extensions": {"zzz": {"a": 1}}}, lang="zh", licenses=[shown])
+    assert f"extensions.{other}" not in form._index and f"extensions.{shown}" in form._index
+    assert json.loads(form.kept_extensions) == {"zzz": {"a": 1}}
+    data = profile_to_form({**profile, "extensions": {"zzz": {"a": 1}}}, [shown])
+    assert form_to_profile(data).profile["extensions"] == {"zzz": {"a": 1}}
 
 
 def _problems(profile: dict[str, Any]) -> list[dict[str, str]]:
@@ -359,7 +408,7 @@ def test_form_data_is_what_the_browser_would_post() -> None:
     assert data["company.registered_capital_cny"] == ["1234567.89"]
     assert data["service.content_areas"] == ["news", "online_games"]
     assert data["service.apps[0].platforms"] == ["iOS; Android"]
-    assert json.loads(data["extensions"][0]) == CORNERS["extensions"]
+    assert json.loads(data[KEPT_EXTENSIONS][0]) == CORNERS["extensions"]  # no catalog license's section
     assert all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in data.values())
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
 
 from licensedesk.core.errors import NotFound
 from licensedesk.web.accounts.models import User
@@ -207,3 +208,15 @@ def test_check_diff_is_one_query(tenant: Any, django_assert_num_queries: Any) ->
     case_run_check(case=tenant.case, actor=tenant.consultant)
     with django_assert_num_queries(1):
         assert selectors.case_check_diff(case=tenant.case) is not None
+
+
+def test_a_search_holding_a_nul_character_finds_nothing_instead_of_failing(client: Any, tenant: Any) -> None:
+    # PostgreSQL refuses NUL in a query's text (a 500 before); no stored name or number can hold one
+    client.force_login(tenant.consultant)
+    response = client.get(reverse("cases:company_list"), {"q": tenant.company.name[:4] + "\x00"})
+    assert response.status_code == 200
+    assert tenant.company.name not in response.content.decode()
+    assert not selectors.case_list_visible_to(user=tenant.consultant, search=tenant.company.name[:4] + "\x00")
+    # the case list's form refuses it by name and lists the cases unfiltered
+    response = client.get(reverse("cases:list"), {"q": "x\x00"})
+    assert response.status_code == 200

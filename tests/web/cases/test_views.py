@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.models import (
     Case,
@@ -167,12 +168,13 @@ def test_board_filters_by_consultant_and_license(tenant: Any) -> None:
 def test_board_query_count_does_not_grow_with_cases(tenant: Any, django_assert_num_queries: Any) -> None:
     client = _client(tenant.admin)
     # session, user, the inbox's unread count (navigation), the agency's consultants (filter), the
-    # board's counts per stage, its cards (with company and consultant)
-    with django_assert_num_queries(6):
+    # license of its latest case (no license chosen), the board's counts per stage, its cards (with
+    # company and consultant)
+    with django_assert_num_queries(7):
         assert client.get(_url("board")).status_code == 200
     for _ in range(25):
         _case(tenant, stage="drafting", target_date=timezone.localdate())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(_url("board"))
     assert "编制申请文件 25" in _text(response) and "在办案件 27 件" in _text(response)
 
@@ -187,7 +189,10 @@ def test_board_columns_show_ten_cards_and_link_to_the_rest(tenant: Any) -> None:
     more = re.search(r'<a class="board-more" href="([^"]+)" data-testid="more-drafting">([^<]+)</a>', column)
     assert more is not None and more.group(2) == "在案件列表中查看全部 12 件"
     link = unescape(more.group(1))
-    assert link == f"{_url('list')}?stage=drafting&license=icp-b25&consultant={tenant.consultant.pk}"
+    # the board's case type too: the list shows the same cases as the column
+    assert link == (
+        f"{_url('list')}?stage=drafting&license=icp-b25&case_type=application&consultant={tenant.consultant.pk}"
+    )
     listed = _html(_client(tenant.consultant).get(link))
     assert len(re.findall(r'data-testid="case-link-(\d+)"', listed)) == 12
     assert 'data-testid="more-qualification_review"' not in html  # a column with all its cards shown
@@ -565,15 +570,16 @@ def test_case_page_query_count_does_not_grow_with_its_history(
     # overrides and eligibility guard; the checklist (materials, files, open round — the case it is
     # given); invitations; profile changes (only the edits since the check: the check and the company
     # are the page's own); documents (current ones, data, latest job, bundle); the timeline; the path
-    # the case took (the stepper and the undo); the inbox's unread count (navigation)
-    with django_assert_num_queries(21):
+    # the case took (the stepper and the undo); the inbox's unread count (navigation); the dated events
+    # (the statutory clocks); the agency's due-soon window with its target for the stage
+    with django_assert_num_queries(23):
         client.get(_url("detail", pk=tenant.case.pk))
     for i in range(10):
         note_create(case=tenant.case, author=tenant.consultant, body=f"备注{i}")
         task_create(case=tenant.case, actor=tenant.consultant, title=f"任务{i}", assignee=tenant.consultant)
         case_run_check(case=tenant.case, actor=tenant.consultant)
         _upload(materials[i % 4], tenant.client, f"文件{i}.pdf")
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(23):
         response = client.get(_url("detail", pk=tenant.case.pk))
     text = _text(response)
     assert "备注9" in text and "任务9" in text and "文件9.pdf" in text
@@ -803,7 +809,11 @@ def test_company_page_opens_a_case(tenant: Any) -> None:
     company = ClientCompanyFactory(agency=tenant.agency)
     client = _client(tenant.admin)
     page = _html(client.get(_url("company_detail", pk=company.pk)))
-    assert 'data-testid="new-case-license"' in page and '<option value="icp-b25">ICP 许可证' in page
+    assert 'data-testid="new-case-license"' in page
+    # every catalog license, named in Chinese; the agency's latest case's license is offered first
+    assert '<option value="icp-b25" selected>ICP 许可证' in page
+    for lic in default_catalog().licenses():
+        assert f'<option value="{lic.id}"' in page and lic.short_names.zh in page
     target = timezone.localdate() + timedelta(days=90)
     response = client.post(
         _url("case_create", pk=company.pk),

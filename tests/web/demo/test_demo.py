@@ -24,13 +24,13 @@ def _counts() -> dict[str, int]:
 
 def test_demo_loads_one_agency_two_consultants_five_clients_at_different_stages() -> None:
     summary = demo_load()
-    assert summary.created == {"agencies": 1, "users": 8, "companies": 5, "cases": 5}
+    assert summary.created == {"agencies": 1, "users": 8, "companies": 5, "cases": 6}
     agency = Agency.objects.get(name=DEMO_AGENCY)
     users = User.objects.filter(agency=agency)
     assert users.filter(role=Role.CONSULTANT).count() == 2
     assert users.filter(role=Role.AGENCY_ADMIN).count() == 1
     assert users.filter(role=Role.CLIENT_USER, company__isnull=False).count() == 5
-    stages = sorted(Case.objects.values_list("stage", flat=True))
+    stages = sorted(Case.objects.filter(license_id="icp-b25").values_list("stage", flat=True))
     assert stages == sorted(
         [
             "reviewing_materials",
@@ -46,6 +46,42 @@ def test_demo_loads_one_agency_two_consultants_five_clients_at_different_stages(
         assert validate_resident_id(rep) == rep
     assert GuardOverride.objects.count() == 1
     assert audit_verify().ok
+
+
+def test_demo_shows_a_second_license_checked_eligible_with_its_checklist() -> None:
+    from licensedesk.web.materials.selectors import checklist_for
+
+    demo_load()
+    case = Case.objects.get(license_id="labour-dispatch")
+    assert case.company.name == "杭州金石数据服务有限公司"
+    assert case.stage == "contract_signed"
+    check = CaseCheck.objects.filter(case=case).latest("pk")
+    assert check.verdict == "eligible"
+    extensions = case.company.profile["extensions"]["labour-dispatch"]
+    assert extensions["dispatch_rules_ready"] is True
+    assert case.company.profile["company"]["paid_in_capital_cny"] == 3_000_000
+    checklist = checklist_for(user=User.objects.get(username="demo-wang"), case_id=case.pk)
+    assert checklist.required_count > 0
+    assert Case.objects.filter(company=case.company, license_id="icp-b25", stage="contract_signed").exists()
+
+
+def test_a_database_loaded_before_the_second_license_gets_it_with_its_facts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from licensedesk.web.demo import services
+
+    with monkeypatch.context() as older:  # the demo as it was: no second license, no license facts
+        older.setattr(services, "_second_license", lambda *args: None)
+        demo_load()
+    company = ClientCompany.objects.get(name="杭州金石数据服务有限公司")
+    profile = dict(company.profile)
+    profile.pop("extensions")
+    ClientCompany.objects.filter(pk=company.pk).update(profile=profile, profile_hash="")
+    again = demo_load()
+    assert again.created["cases"] == 1
+    case = Case.objects.get(license_id="labour-dispatch")
+    assert case.stage == "contract_signed"
+    assert CaseCheck.objects.filter(case=case).latest("pk").verdict == "eligible"
 
 
 def test_demo_logins_work() -> None:

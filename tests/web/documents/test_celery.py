@@ -127,6 +127,15 @@ def test_a_failing_job_on_celery_names_the_missing_fields(tenant: Any, worker: s
     assert not GeneratedDocument.objects.exists()
 
 
+def _fresh_connections(app: Any) -> None:
+    """Drop the app's broker connections, so the next send connects to the broker configured now.
+    ``force_close_all`` leaves the pool closed for good ("Acquire on closed pool" in the next test that
+    sends a task): drop the pools as ``Celery.close`` does, without deregistering the app."""
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def test_an_unreachable_broker_fails_the_job_instead_of_leaving_it_queued(tenant: Any, settings: Any) -> None:
     from licensedesk.web.celery import app
 
@@ -137,14 +146,14 @@ def test_an_unreachable_broker_fails_the_job_instead_of_leaving_it_queued(tenant
     )
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     app.conf.update(broker_url="redis://127.0.0.1:1/0", broker_connection_max_retries=0)
-    app.pool.force_close_all()
+    _fresh_connections(app)
     try:
         job = generation_job_request(case=tenant.case, actor=tenant.consultant)
     finally:
         app.conf.update(
             broker_url=saved[0], broker_connection_retry=saved[1], broker_connection_max_retries=saved[2]
         )
-        app.pool.force_close_all()
+        _fresh_connections(app)
     job.refresh_from_db()
     assert (job.status, job.error_code) == (JobStatus.FAILED, "documents.queue_unreachable")
     assert job.error_message_zh == "无法连接任务队列，请稍后再试。"

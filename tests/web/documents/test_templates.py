@@ -59,6 +59,7 @@ def _incoming(data: bytes, name: str = "书面申请-本所版.docx") -> Incomin
 def _upload(
     tenant: Any, paragraph: str = "{{ company.name }}" + MARK, *, data: bytes | None = None, **kwargs: Any
 ) -> AgencyTemplate:
+    kwargs.setdefault("license_id", "icp-b25")  # several licenses have an application letter
     return agency_template_upload(
         agency=tenant.agency,
         document_id=DOC,
@@ -173,6 +174,7 @@ def test_the_payload_uploaded_through_the_page_is_refused_with_the_message(tenan
     response = _client(tenant.admin).post(
         reverse("documents:template_upload"),
         {
+            "license_id": "icp-b25",
             "document_id": DOC,
             "file": SimpleUploadedFile("恶意.docx", template_bytes("{{ cycler.__init__.__globals__ }}")),
         },
@@ -223,6 +225,7 @@ def test_a_file_that_is_not_a_docx_is_refused(tenant: Any, media: Path) -> None:
     with pytest.raises(InvalidInput) as caught:
         agency_template_upload(
             agency=tenant.agency,
+            license_id="icp-b25",
             document_id=DOC,
             upload=_incoming(samplefiles.pdf_bytes(), name="模板.docx"),
             actor=tenant.admin,
@@ -312,8 +315,9 @@ def test_another_agencys_template_is_not_used(tenant: Any, other_tenant: Any) ->
 
 def test_the_page_lists_shipped_and_agency_versions(tenant: Any, django_assert_num_queries: Any) -> None:
     template = _upload(tenant)
-    rows = {r.document_id: r for r in agency_template_rows(user=tenant.admin)}
-    assert rows[DOC].active == template and rows["commission_contract"].active is None
+    rows = {(r.license_id, r.document_id): r for r in agency_template_rows(user=tenant.admin)}
+    assert rows[("icp-b25", DOC)].active == template
+    assert rows[("icp-b25", "commission_contract")].active is None
     client = _client(tenant.admin)
     with django_assert_num_queries(4):  # session, user, the inbox unread count, the active templates
         response = client.get(reverse("documents:templates"))
@@ -340,7 +344,11 @@ def test_upload_download_and_deactivate_through_the_page(tenant: Any) -> None:
     assert download.status_code == 200 and b"".join(download.streaming_content) == data
     bad = client.post(
         reverse("documents:template_upload"),
-        {"document_id": DOC, "file": SimpleUploadedFile("坏.docx", template_bytes("{{ nonsense_field }}"))},
+        {
+            "license_id": "icp-b25",
+            "document_id": DOC,
+            "file": SimpleUploadedFile("坏.docx", template_bytes("{{ nonsense_field }}")),
+        },
         follow=True,
     )
     assert "坏.docx：模板中有未知的占位符：nonsense_field" in bad.content.decode()
@@ -364,3 +372,11 @@ def test_the_page_is_for_admins_of_the_agency_only(tenant: Any, other_tenant: An
     assert other.post(reverse("documents:template_deactivate", args=[template.pk])).status_code == 404
     template.refresh_from_db()
     assert template.active
+
+
+def test_a_document_several_licenses_have_needs_its_license_named(tenant: Any) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        _upload(tenant, license_id=None)
+    assert caught.value.code == "documents.license_required"
+    assert "icp-b25" in caught.value.details["licenses"] and len(caught.value.details["licenses"]) > 1
+    assert not AgencyTemplate.objects.exists()

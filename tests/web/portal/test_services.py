@@ -395,10 +395,10 @@ def test_drafts_of_another_client_or_section_are_refused(tenant: Any) -> None:
         "This belongs to another client.",
     )
     with pytest.raises(InvalidInput) as caught:
-        profile_draft_save(company=tenant.company, section="extensions", data={}, actor=tenant.client)
+        profile_draft_save(company=tenant.company, section="finance", data={}, actor=tenant.client)
     assert caught.value.code == "profile_draft.section_invalid"
-    assert (
-        caught.value.message == "Unknown profile section 'extensions'; sections: company, service, readiness."
+    assert caught.value.message == (
+        "Unknown profile section 'finance'; sections: company, service, readiness, extensions."
     )
     assert not ProfileDraft.objects.exists()
 

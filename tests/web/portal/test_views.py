@@ -76,6 +76,9 @@ def test_the_licensed_case_shows_the_license_number_and_validity(tenant: Any) ->
     assert 'data-testid="portal-license"' not in _text(_client(tenant.client).get(url))
     LicenseRecord.objects.create(
         case=tenant.case,
+        agency_id=tenant.case.agency_id,
+        company_id=tenant.case.company_id,
+        license_id=tenant.case.license_id,
         number="粤B2-20263456",
         issued_on=date(2026, 11, 20),
         expires_on=date(2031, 11, 19),

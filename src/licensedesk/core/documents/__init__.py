@@ -1,7 +1,8 @@
 """Application documents: Chinese DOCX and PDF drafted from the case data, and the submission bundle.
 
-Pure core (no Django). Definitions are data (``data/<license>.yaml``), templates are DOCX files shipped
-with the package (``templates/<license>/<id>.docx``, built by ``scripts/build_docx_templates.py``).
+Pure core (no Django). Definitions are data and templates DOCX files, both in the license's catalog
+folder (``core/catalog/licenses/<license>/documents.yaml`` and ``templates/<id>.docx``, built by
+``scripts/build_docx_templates.py``).
 """
 
 from licensedesk.core.documents.case import CaseData, CaseFileError, load_case, validate_case

@@ -2,8 +2,11 @@
 
 The context has fixed roots: ``company``, ``service``, ``readiness`` (the profile contract), ``case``
 (the case file), ``authority`` and ``license`` (from the eligibility check), ``computed`` (values derived
-for the forms: coverage in words, the domains) and ``document``. :func:`known_paths` lists every path a
-template may use; the template check refuses others by name.
+for the forms: coverage in words, the domains), ``document``, and the license's own facts
+(``extensions.<license-id>`` of the profile, described by its catalog section): ``facts.<key>`` is one
+fact as a person reads it (its choice label, 是/否, an amount in 万元, a date in Chinese), and
+``facts_list`` the facts known, each with its ``label`` and ``value``, in the section's order.
+:func:`known_paths` lists every path a template may use; the template check refuses others by name.
 
 Absent data is never rendered as a blank. Before rendering, the definition's required paths are checked
 (:func:`missing_paths`); while rendering, any other absent value a template prints is recorded with its
@@ -24,12 +27,27 @@ from jinja2 import ChainableUndefined, Environment, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from pydantic import BaseModel
 
+from licensedesk.core.catalog.sections import SectionField
 from licensedesk.core.documents import typography
 from licensedesk.core.documents.case import CaseData
+from licensedesk.core.labels import unit_label
 from licensedesk.core.profile import CompanyProfile
 from licensedesk.core.provinces import province_by_code
+from licensedesk.core.value_text import amount_text, number_text, value_text
 
-ROOTS = ("company", "service", "readiness", "case", "authority", "license", "computed", "document")
+ROOTS = (
+    "company",
+    "service",
+    "readiness",
+    "case",
+    "authority",
+    "license",
+    "computed",
+    "document",
+    "facts",
+    "facts_list",
+)
+_FACT_ROW = ("label", "value")
 _STATIC_TREES: dict[str, tuple[str, ...]] = {
     "authority": ("id", "name_zh", "name_en"),
     "license": ("id", "name_zh", "name_en", "category", "ruleset_version"),
@@ -246,6 +264,46 @@ def _computed(profile: dict[str, Any]) -> dict[str, Any]:
     return {"coverage_zh": coverage_zh, "domains": domains}
 
 
+def _fact_text(license_id: str, spec: SectionField, value: Any) -> str:
+    """One license fact as the profile's other values read (:func:`value_text`), dates as documents write
+    them, a number with its unit."""
+    if spec.type == "date" and isinstance(value, str):
+        try:
+            return typography.cn_date(value)
+        except ValueError:
+            return value
+    if spec.type in ("integer", "number") and spec.unit and not isinstance(value, bool):
+        if spec.unit == "CNY":
+            return amount_text(value, "zh")
+        return f"{number_text(value)} {unit_label(spec.unit, 'zh')}"
+    return value_text(f"extensions.{license_id}.{spec.key}", value, "zh")
+
+
+def _facts(license_id: str, data: Mapping[str, Any]) -> tuple[_Node, _Seq]:
+    """The license's own facts (``extensions.<license-id>``), as text; absent facts are left out, so
+    printing one names its profile path (``extensions.travel-agency.tier``)."""
+    from licensedesk.core.catalog.loader import default_catalog
+
+    path = f"extensions.{license_id}"
+    try:
+        section = default_catalog().section(license_id)
+    except LookupError:
+        section = None
+    stored = (data.get("extensions") or {}).get(license_id) or {}
+    facts, rows = _Node(), _Seq()
+    facts.path, rows.path = path, "facts_list"
+    for spec in section.fields if section is not None else ():
+        value = stored.get(spec.key)
+        if value is None or value == "" or value == []:
+            continue
+        text = typography.full_width_punctuation(_fact_text(license_id, spec, value))
+        facts[spec.key] = text
+        row = _Node(label=typography.full_width_punctuation(spec.label.zh), value=text)
+        row.path = f"{path}.{spec.key}"
+        rows.append(row)
+    return facts, rows
+
+
 def build_context(
     profile: CompanyProfile,
     case: CaseData,
@@ -277,6 +335,7 @@ def build_context(
         wrapped["authority"].path = "company.province"  # the administration follows from the province
     wrapped["computed"] = _Node(_computed(data))
     wrapped["computed"].path = "computed"
+    wrapped["facts"], wrapped["facts_list"] = _facts(check_result["license"], data)
     return wrapped
 
 
@@ -303,6 +362,9 @@ def missing_paths(context: Mapping[str, Any], required: tuple[str, ...]) -> list
             value = context["computed"].get(rest)
             if isinstance(value, _Missing):
                 missing.extend(value.sources)
+        elif root == "facts":
+            if _absent(context, path):
+                missing.append(f"{context['facts'].path}.{rest}")  # the profile path, to be filled there
         elif _absent(context, path):
             missing.append(path)
     return list(dict.fromkeys(missing))
@@ -345,4 +407,19 @@ def known_paths() -> frozenset[str]:
     paths.discard("case.generated_at")
     for root, leaves in _STATIC_TREES.items():
         paths.update(f"{root}.{leaf}" for leaf in leaves)
+    paths.update(_fact_paths())
     return frozenset(paths)
+
+
+def _fact_paths() -> Iterator[str]:
+    """``facts.<key>`` for every key of every license's section (an agency template is checked without
+    knowing its license; a key the case's license lacks is absent, and named, at render), and the rows."""
+    from licensedesk.core.catalog.loader import default_catalog
+
+    catalog = default_catalog()
+    for lic in catalog.licenses():
+        section = catalog.section(lic.id)
+        for spec in section.fields if section is not None else ():
+            yield f"facts.{spec.key}"
+    yield "facts_list[]"
+    yield from (f"facts_list[].{leaf}" for leaf in _FACT_ROW)

@@ -1,4 +1,4 @@
-"""Which application documents exist for a license, as data (``data/<license>.yaml``).
+"""Which application documents exist for a license, as data (``documents.yaml`` in its catalog folder).
 
 A definition names the checklist material the document fulfils, whether it is drafted only when the
 checklist requires that material (the guarantee letter), and the context paths it cannot be drafted
@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from licensedesk.core.catalog.folders import document_license_ids, documents_file
 from licensedesk.core.catalog.models import Text
 
 
@@ -56,10 +56,9 @@ class LicenseDocuments(_Model):
 @cache
 def load_definitions(license_id: str) -> LicenseDocuments:
     """The document definitions of ``license_id`` (KeyError naming the known licenses if none)."""
-    folder = resources.files("licensedesk.core.documents").joinpath("data")
-    source = folder.joinpath(f"{license_id}.yaml")
+    source = documents_file(license_id)
     if not source.is_file():
-        known = sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+        known = document_license_ids()
         raise KeyError(f"no document definitions for license {license_id!r}; known: {', '.join(known)}")
     return LicenseDocuments.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
 

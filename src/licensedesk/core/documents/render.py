@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SecurityError
 
+from licensedesk.core.catalog.folders import template_file
 from licensedesk.core.documents.case import CaseData
 from licensedesk.core.documents.context import Recorder, build_context, environment, missing_paths
 from licensedesk.core.documents.definitions import (
@@ -65,8 +65,7 @@ class DocumentSet:
 @cache
 def shipped_template(license_id: str, doc_id: str) -> bytes:
     """The template shipped with the package (built by scripts/build_docx_templates.py)."""
-    path = resources.files("licensedesk.core.documents").joinpath("templates", license_id, f"{doc_id}.docx")
-    return path.read_bytes()
+    return template_file(license_id, doc_id).read_bytes()
 
 
 def _check_result(profile: CompanyProfile, case: CaseData) -> dict[str, Any]:

@@ -18,10 +18,12 @@ profile paths that caused them, so a result can name its ``missing_fields``.
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -52,6 +54,25 @@ def _exact_sum(values: Iterable[float]) -> float:
     """Sum without binary rounding drift: shares of 20.1 + 12.3 + 17.6 must make exactly 50, not
     50.00000000000001 (which would read as over a 50 % cap)."""
     return round(math.fsum(values), 9)
+
+
+def _identifier(path: str) -> str:
+    """A profile path as part of a Python name: dots become ``__`` and hyphens ``_H_`` (paths are lower
+    case, so no two paths share a name)."""
+    return path.replace(".", "__").replace("-", "_H_")
+
+
+def _add_years(day: str | date, years: int) -> str:
+    """The ISO date ``years`` years after ``day`` (an ISO date, as profile dates are): the same day of
+    the month, or the month's last day when that day does not exist (29 February → 28 February), as
+    民法典 第二百零二条 counts a period in years. ISO dates compare like dates, so the result can be
+    compared with ``as_of`` and other profile dates."""
+    start = day if isinstance(day, date) else date.fromisoformat(day)
+    year = start.year + years
+    if not date.min.year <= year <= date.max.year:  # beyond what a date can hold: the end of time
+        return (date.max if years > 0 else date.min).isoformat()
+    last = calendar.monthrange(year, start.month)[1]
+    return start.replace(year=year, day=min(start.day, last)).isoformat()
 
 
 def _merge(*values: Any) -> Unknown:
@@ -153,7 +174,7 @@ class _Emitter:
     def read(self, path: str, indent: int) -> str:
         """Hoist a profile read into a local (once per function) and return the local's name."""
         if path not in self.reads:
-            local = f"v_{path.replace('.', '__')}"
+            local = f"v_{_identifier(path)}"
             *parents, leaf = path.split(".")
             parent = self.section(parents, indent)
             self.emit(indent, f"{local} = {parent}.get({leaf!r}, {self.unknown_const(path)})")
@@ -166,7 +187,7 @@ class _Emitter:
             return "p"
         key = ".".join(parts)
         if key not in self.sections:
-            local = f"s_{key.replace('.', '__')}"
+            local = f"s_{_identifier(key)}"
             self.emit(indent, f"{local} = {self.section(parts[:-1], indent)}.get({parts[-1]!r}, _E)")
             self.sections[key] = local
         return self.sections[key]
@@ -372,6 +393,12 @@ class _Emitter:
             args, indent, scope, lambda a, b: f"[x_ for x_ in {a.code} if x_ in {b.code}]"
         )
 
+    def op_add_years(self, args: list, indent: int, scope: dict) -> _Expr:
+        """``{"add_years": [date, n]}``: the ISO date n years later; a null date is unknown."""
+        return self.binary_on_values(
+            args, indent, scope, lambda a, b: f"_add_years({a.code}, {b.code})", none_is_unknown=True
+        )
+
     def op_contains_any(self, args: list, indent: int, scope: dict) -> _Expr:
         def template(a: _Expr, b: _Expr) -> str:
             found = f"any(k_ in {a.code} for k_ in {b.code})"
@@ -444,6 +471,7 @@ _HANDLERS: dict[str, Callable[..., _Expr]] = {
     "nonempty": _Emitter.op_nonempty,
     "intersect": _Emitter.op_intersect,
     "contains_any": _Emitter.op_contains_any,
+    "add_years": _Emitter.op_add_years,
 }
 
 
@@ -613,6 +641,7 @@ def compile_units(units: Iterable[Unit], *, name: str) -> CompiledRules:
         "_E": MappingProxyType({}),
         "_m": _merge,
         "_sum": _exact_sum,
+        "_add_years": _add_years,
         "_O": Outcome,
         **consts,
     }

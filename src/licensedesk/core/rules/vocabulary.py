@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+#: a profile path's segments may hold inner hyphens: a license's own profile facts sit under its id
+#: (``extensions.labour-dispatch.premises_ready``); let names, parameters and context names may not
+PROFILE_PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(-[a-z0-9_]+)*(\.[a-z_][a-z0-9_]*(-[a-z0-9_]+)*)*$")
 NAME_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 #: Leaf operators: the argument is a dotted path string.
@@ -35,6 +38,7 @@ FIXED_ARITY: dict[str, int] = {
     "nonempty": 1,
     "intersect": 2,
     "contains_any": 2,
+    "add_years": 2,
 }
 #: Operators taking two or more positional arguments.
 VARIADIC = frozenset({"and", "or", "coalesce"})
@@ -96,7 +100,8 @@ def check_node(node: Any, where: str, names: Names) -> Iterator[RuleProblem]:
 
 
 def _check_leaf(op: str, arg: Any, here: str, names: Names) -> Iterator[RuleProblem]:
-    if not isinstance(arg, str) or not PATH_RE.match(arg):
+    pattern = PROFILE_PATH_RE if op in ("var", "missing", "present") else PATH_RE
+    if not isinstance(arg, str) or not pattern.match(arg):
         yield RuleProblem(here, f"expects a dotted path of lower-case names, got {arg!r}")
         return
     if op in ("var", "missing", "present"):

@@ -29,6 +29,8 @@ class Agency(models.Model):
         _("default fee (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     case_number_format = models.CharField(_("case-number format"), max_length=60, default="{year}-{seq:04d}")
+    # The board and the case list flag a case whose nearest statutory due date is this close (in days).
+    due_soon_days = models.PositiveSmallIntegerField(_("flag due dates within (days)"), default=7)
     version = models.PositiveIntegerField(_("edit version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -39,6 +41,39 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TargetUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", _("working days")
+    DAYS = "days", _("calendar days")
+
+
+class StageTarget(models.Model):
+    """The agency's own target for a stage of a license's workflow ("材料审核 within 3 working days"):
+    counted from the day the case entered the stage, shown on the case page apart from the statutory
+    clocks and labelled as the agency's own. Not law: nothing is refused when it is missed."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="stage_targets"
+    )
+    license_id = models.CharField(_("license"), max_length=40)
+    stage = models.CharField(_("stage"), max_length=40)
+    amount = models.PositiveSmallIntegerField(_("within"))
+    unit = models.CharField(
+        _("unit"), max_length=20, choices=TargetUnit.choices, default=TargetUnit.WORKING_DAYS
+    )
+
+    class Meta:
+        verbose_name = _("stage target")
+        verbose_name_plural = _("stage targets")
+        ordering = ("license_id", "stage")
+        constraints = (
+            models.UniqueConstraint(fields=["agency", "license_id", "stage"], name="stage_target_uniq"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="stage_target_amount_positive"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.license_id} · {self.stage}: {self.amount} {self.unit}"
 
 
 class Role(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -11,7 +12,7 @@ from django.db import transaction
 from licensedesk.core.case_numbers import CaseNumberFormatError, parse_case_number_format
 from licensedesk.core.errors import ConcurrencyError, InvalidInput
 from licensedesk.core.identifiers import IdentifierError, validate_uscc
-from licensedesk.web.accounts.models import Agency, Role, User
+from licensedesk.web.accounts.models import Agency, Role, StageTarget, TargetUnit, User
 from licensedesk.web.accounts.roles import ensure_admin
 from licensedesk.web.audit.services import audit_record
 
@@ -306,4 +307,89 @@ def agency_settings_update(*, agency: Agency, actor: User, expected_version: int
             before={name: before[name] for name in changed},
             after=changed,
         )
+    return current
+
+
+TARGET_MAX_DAYS = 365
+DUE_SOON_MAX_DAYS = 90
+
+
+def agency_targets_update(
+    *,
+    agency: Agency,
+    actor: User,
+    due_soon_days: int,
+    targets: Mapping[tuple[str, str], tuple[int, str] | None],
+) -> Agency:
+    """Set the agency's own targets per stage (``targets``: (license id, stage) → (amount, unit), or
+    None to clear one) and how close a statutory due date must be to flag a case (``due_soon_days``).
+    Only its admins. Every problem is raised at once, by field; one audit row holds what changed."""
+    from licensedesk.web.accounts.selectors import stage_targets_of, target_stages  # selectors read models
+
+    ensure_admin(actor, agency.pk, action="edit the agency's targets")
+    known = {(s.license_id, s.stage) for s in target_stages()}
+    zh: dict[str, str] = {}
+    en: dict[str, str] = {}
+    if not 1 <= due_soon_days <= DUE_SOON_MAX_DAYS:
+        zh["due_soon_days"] = f"提醒天数须在 1 到 {DUE_SOON_MAX_DAYS} 之间。"
+        en["due_soon_days"] = f"The flag window must be between 1 and {DUE_SOON_MAX_DAYS} days."
+    clean: dict[tuple[str, str], tuple[int, str] | None] = {}
+    for key, value in targets.items():
+        field = f"target__{key[0]}__{key[1]}"
+        if key not in known:
+            zh[field] = "该阶段不能设置内部目标。"
+            en[field] = "This stage takes no target."
+            continue
+        if value is not None:
+            amount, unit = value
+            if unit not in TargetUnit.values:
+                zh[field] = "请选择工作日或日历日。"
+                en[field] = "Choose working days or calendar days."
+                continue
+            if not 1 <= amount <= TARGET_MAX_DAYS:
+                zh[field] = f"目标天数须在 1 到 {TARGET_MAX_DAYS} 之间。"
+                en[field] = f"A target must be between 1 and {TARGET_MAX_DAYS} days."
+                continue
+        clean[key] = value
+    if zh:
+        raise InvalidInput(
+            " ".join(en.values()),
+            code="accounts.targets_invalid",
+            message_zh="".join(zh.values()),
+            details={"fields": zh, "fields_en": en},
+        )
+    with transaction.atomic():
+        current = Agency.objects.select_for_update().get(pk=agency.pk)
+        existing = stage_targets_of(agency_id=current.pk)
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for key, value in clean.items():
+            name, old = "/".join(key), existing.get(key)
+            old_value = (old.amount, old.unit) if old else None
+            if old_value == value:
+                continue
+            before[name] = list(old_value) if old_value else None
+            after[name] = list(value) if value else None
+            if value is None:
+                StageTarget.objects.filter(pk=old.pk).delete()  # type: ignore[union-attr]
+            elif old is None:
+                StageTarget.objects.create(
+                    agency=current, license_id=key[0], stage=key[1], amount=value[0], unit=value[1]
+                )
+            else:
+                old.amount, old.unit = value
+                old.save(update_fields=["amount", "unit"])
+        if current.due_soon_days != due_soon_days:
+            before["due_soon_days"], after["due_soon_days"] = current.due_soon_days, due_soon_days
+            current.due_soon_days = due_soon_days
+            current.save(update_fields=["due_soon_days"])
+        if after:
+            audit_record(
+                agency=current,
+                actor=actor,
+                action="agency.targets_updated",
+                target=current,
+                before=before,
+                after=after,
+            )
     return current

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("agency/settings/", views.agency_settings, name="agency_settings"),
+    path("agency/settings/targets/", views.agency_targets, name="agency_targets"),
 ]

@@ -35,7 +35,9 @@ from licensedesk.web.audit.chain import (
     legacy_event_hash,
     timestamp,
 )
+from licensedesk.web.audit.context import audit_context
 from licensedesk.web.audit.errors import KEY_MISMATCH, AuditKeyError, AuditRekeyRefused
+from licensedesk.web.audit.hooks import run_recorded
 from licensedesk.web.audit.keys import audit_key, key_hint
 from licensedesk.web.audit.models import AuditChain, AuditEvent
 
@@ -108,7 +110,7 @@ def audit_record(
             object_id=str(target.pk) if target is not None else "",
             before=jsonable(before),
             after=jsonable(after),
-            data=jsonable(data or {}),
+            data=jsonable({**audit_context(), **(data or {})}),  # e.g. the API token of the call
             prev_hash=chain.last_hash,
         )
         event.hash = digest(event.hash_fields())
@@ -116,6 +118,7 @@ def audit_record(
         AuditChain.objects.filter(pk=agency_id).update(
             last_seq=event.seq, last_hash=event.hash, key_id=key_id, updated_at=timezone.now()
         )
+        run_recorded(event=event, case=case)  # e.g. the webhooks outbox, in this same transaction
     return event
 
 

@@ -156,5 +156,14 @@ class TaskAdmin(CaseChildAdmin):
 
 
 @admin.register(LicenseRecord)
-class LicenseRecordAdmin(CaseChildAdmin):
-    list_display = ("case_name", "number", "issued_on", "expires_on")
+class LicenseRecordAdmin(AgencyScopedReadOnlyAdmin):
+    """The register's rows: scoped by their own agency (a license entered by hand has no case)."""
+
+    list_display = ("company", "license_title", "number", "issued_on", "expires_on", "ended_status")
+    list_select_related = ("company",)
+    scoped_relations: ClassVar[dict[str, str | Scope]] = {"company": "agency", "case": "agency"}
+    search_fields = ("number", "company__name")
+
+    @admin.display(description=_("license"), ordering="license_id")
+    def license_title(self, record: LicenseRecord) -> str:
+        return license_name(record.license_id)

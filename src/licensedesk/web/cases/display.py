@@ -54,8 +54,12 @@ def license_name(license_id: str, lang: Lang | None = None) -> str:
 
 
 def license_choices(lang: Lang | None = None) -> list[tuple[str, str]]:
+    """Every catalog license, named in ``lang``; an English page names it in Chinese too, as the
+    authority and the client know it (“ICP license（ICP 许可证）”)."""
+    lang = lang or current_lang()
     return [
-        (lic.id, getattr(lic.short_names, lang or current_lang())) for lic in default_catalog().licenses()
+        (lic.id, lic.short_names.zh if lang == "zh" else f"{lic.short_names.en}（{lic.short_names.zh}）")
+        for lic in default_catalog().licenses()
     ]
 
 
@@ -85,7 +89,8 @@ def stage_choices(license_id: str = "", lang: Lang | None = None) -> list[tuple[
         if license_id and lic.id != license_id:
             continue
         for version in reversed(lic.versions):
-            for stage in version.workflow.stages:
+            flows = [version.workflow, *(t.workflow for t in version.case_types)]
+            for stage in (stage for flow in flows for stage in flow.stages):
                 seen.setdefault(stage.id, getattr(stage.title, lang))
     return list(seen.items())
 
@@ -124,5 +129,32 @@ def case_due_on(case: Any) -> date | None:
     return min(dates) if dates else None
 
 
+@dataclass(frozen=True)
+class ShownDue:
+    """The due date a board card or a list row shows: ``kind`` "statutory" (the nearest running
+    statutory clock, ``Case.stage_due_on``), "target" (the date agreed with the client) or "" (none)."""
+
+    kind: str
+    day: date | None
+
+
+def shown_due(case: Any) -> ShownDue:
+    """The statutory due date when a statutory clock runs, else the agreed target date; nothing for a
+    closed case."""
+    if getattr(case, "closed_at", None) is not None:
+        return ShownDue("", None)
+    if case.stage_due_on is not None:
+        return ShownDue("statutory", case.stage_due_on)
+    if case.target_date is not None:
+        return ShownDue("target", case.target_date)
+    return ShownDue("", None)
+
+
 def is_overdue(due_on: date | None, today: date | None = None) -> bool:
     return due_on is not None and due_on < (today or timezone.localdate())
+
+
+def is_due_soon(due_on: date | None, days: int, today: date | None = None) -> bool:
+    """Not overdue, and due within ``days`` calendar days from today (today included)."""
+    today = today or timezone.localdate()
+    return due_on is not None and today <= due_on and (due_on - today).days <= days

@@ -6,7 +6,7 @@ The profile editor is not a Django form: see :mod:`licensedesk.web.cases.profile
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from licensedesk.core.catalog.models import Records
+from licensedesk.core.workflow import APPLICATION
 from licensedesk.web.accounts.models import User
+from licensedesk.web.cases.case_types import case_type_choices
 from licensedesk.web.cases.display import license_choices, stage_choices
 from licensedesk.web.cases.models import NoteVisibility
 from licensedesk.web.cases.services import NOTE_MAX_LENGTH
@@ -219,6 +221,12 @@ class CaseFilterForm(forms.Form):
     )
     stage = forms.ChoiceField(label=_("Stage"), required=False)
     license = forms.ChoiceField(label=_("License"), required=False)
+    case_type = forms.ChoiceField(label=_("Case type"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("", _("Latest activity")), ("due", _("Nearest statutory due date"))],
+    )
 
     def __init__(self, *args: Any, consultants: Sequence[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -226,6 +234,7 @@ class CaseFilterForm(forms.Form):
         any_choice = [("", _("All"))]
         self.fields["license"].choices = any_choice + license_choices()
         self.fields["stage"].choices = any_choice + stage_choices()
+        self.fields["case_type"].choices = any_choice + case_type_choices()
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for ``case_list_visible_to`` (invalid fields dropped)."""
@@ -238,23 +247,33 @@ class CaseFilterForm(forms.Form):
             "stage": data.get("stage", ""),
             "license_id": data.get("license", ""),
             "consultant_id": consultant.pk if consultant else None,
+            "order": data.get("sort", ""),
+            "case_type": data.get("case_type", ""),
         }
 
 
 class BoardFilterForm(forms.Form):
+    """The board shows one license and one case type at a time: an annual report or a renewal has its
+    own stages, so its cards would have no column on the application's board."""
+
     license = forms.ChoiceField(label=_("License"), required=False)
+    case_type = forms.ChoiceField(label=_("Case type"), required=False)
 
     def __init__(self, *args: Any, consultants: Sequence[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["license"].choices = license_choices()
+        self.fields["case_type"].choices = case_type_choices()
         self.fields["consultant"] = UserChoiceField(consultants, label=_("Consultant"), required=False)
 
-    def filters(self) -> dict[str, Any]:
+    def filters(self, default_license: Callable[[], str | None] | None = None) -> dict[str, Any]:
+        """``default_license``: asked (once) when no license is chosen; the catalog's first otherwise."""
         if self.is_bound:
             self.is_valid()
         data = getattr(self, "cleaned_data", {})
         consultant = data.get("consultant")
+        chosen = data.get("license") or (default_license() if default_license else None)
         return {
-            "license_id": data.get("license") or self.fields["license"].choices[0][0],
+            "license_id": chosen or self.fields["license"].choices[0][0],
             "consultant_id": consultant.pk if consultant else None,
+            "case_type": data.get("case_type") or APPLICATION,
         }

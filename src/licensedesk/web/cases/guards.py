@@ -29,7 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from licensedesk.core.catalog.models import GUARDS
+from licensedesk.core.catalog.loader import default_catalog
+from licensedesk.core.catalog.models import GUARDS, LicenseGuard
 from licensedesk.core.labels import field_label
 from licensedesk.core.workflow import Move, StageMachine
 
@@ -150,6 +151,10 @@ def evaluate_guards(ctx: GuardContext, *, overrides: dict[str, int] | None = Non
     outcomes = []
     for guard_id in ctx.move.guards:
         registered = _REGISTRY.get(guard_id)
+        declared = _declared_guard(ctx, guard_id) if registered is None else None
+        if declared is not None:
+            outcomes.append(_check_declared(ctx, declared))
+            continue
         if registered is None:
             outcomes.append(
                 GuardOutcome.refuse(
@@ -166,6 +171,39 @@ def evaluate_guards(ctx: GuardContext, *, overrides: dict[str, int] | None = Non
             outcome = replace(outcome, passed=True, overridden=True, override_id=overrides[guard_id])
         outcomes.append(outcome)
     return outcomes
+
+
+def _declared_guard(ctx: GuardContext, guard_id: str) -> LicenseGuard | None:
+    """The guard ``guard_id`` as the case's license declares it in its catalog file, if it does."""
+    try:
+        lic = default_catalog().license(ctx.case.license_id)
+    except LookupError:
+        return None
+    return next((g for g in lic.guards if g.id == guard_id), None)
+
+
+def _fact(profile: Any, path: str) -> Any:
+    node = profile
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _check_declared(ctx: GuardContext, guard: LicenseGuard) -> GuardOutcome:
+    """A license's own guard: every required profile fact is true, else its own code and refusal."""
+    missing = [p for p in guard.requires if _fact(ctx.case.company.profile, p) is not True]
+    if not missing:
+        return GuardOutcome.ok(guard.id)
+    return GuardOutcome.refuse(
+        guard.id, code=guard.code, message=guard.refusal.en, message_zh=guard.refusal.zh, missing=missing
+    )
+
+
+def declared_guard_ids() -> set[str]:
+    """Every guard a catalog license declares for itself (checked from its data, no code needed)."""
+    return {g.id for lic in default_catalog().licenses() for g in lic.guards}
 
 
 # -- built-in guards ---------------------------------------------------------------------------------
@@ -271,4 +309,5 @@ register_guard(MATERIALS, materials_not_wired, placeholder=True)
 
 def guard_registry_problems(used: set[str]) -> list[str]:
     """Guard ids known to the catalog or used by a workflow that have no check registered."""
-    return sorted(g for g in set(GUARDS) | used if g not in _REGISTRY)
+    declared = declared_guard_ids()
+    return sorted(g for g in set(GUARDS) | used if g not in _REGISTRY and g not in declared)

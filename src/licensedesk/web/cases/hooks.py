@@ -38,3 +38,20 @@ def check_stored_hooks_disabled() -> Iterator[None]:
         yield
     finally:
         _CHECK_STORED.update(saved)
+
+
+# ``profile_updated``: called by :func:`licensedesk.web.cases.services.company_profile_update` inside its
+# transaction, after the audit event, with ``company=``, ``paths=`` (the changed leaf paths, as
+# ``company.legal_representative.name``) and ``actor=``. The register proposes change filings here.
+ProfileUpdatedHook = Callable[..., None]
+
+_PROFILE_UPDATED: dict[str, ProfileUpdatedHook] = {}
+
+
+def register_profile_updated(name: str, hook: ProfileUpdatedHook) -> None:
+    _PROFILE_UPDATED[name] = hook
+
+
+def run_profile_updated(*, company: Any, paths: list[str], actor: Any) -> None:
+    for hook in list(_PROFILE_UPDATED.values()):
+        hook(company=company, paths=paths, actor=actor)

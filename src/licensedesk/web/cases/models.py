@@ -68,6 +68,23 @@ class Case(models.Model):
     # its per-year sequence (:class:`CaseNumberSequence`); never changed afterwards.
     number = models.CharField(_("case number"), max_length=60, blank=True)
     license_id = models.CharField(_("license"), max_length=40)
+    # What the case does for the license: the first application, or a duty of a license already held
+    # (``annual_report``, ``change``, ``renewal``; see ``licensedesk.web.register``), then on
+    # ``subject_license``.
+    case_type = models.CharField(_("case type"), max_length=20, default="application")
+    subject_license = models.ForeignKey(
+        "cases.LicenseRecord",
+        verbose_name=_("license concerned"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duty_cases",
+    )
+    # For a duty case: which duty of ``subject_license`` it answers (the register's duty period: the
+    # year an annual report covers, the expiry a renewal is for, the change proposal) and what was
+    # prefilled from the license and the company profile when it was started (shown on the case page).
+    duty_period = models.CharField(_("duty"), max_length=60, blank=True)
+    duty_details = models.JSONField(_("prefilled details"), default=dict, blank=True)
     ruleset_version = models.CharField(_("rule version"), max_length=40)
     stage = models.CharField(_("stage"), max_length=40)
     consultant = models.ForeignKey(
@@ -114,7 +131,7 @@ class Case(models.Model):
         )
         constraints = (
             models.UniqueConstraint(
-                fields=["company", "license_id"],
+                fields=["company", "license_id", "case_type"],
                 condition=Q(closed_at__isnull=True),
                 name="case_one_open_per_company_license",
             ),
@@ -251,25 +268,86 @@ class Task(models.Model):
         )
 
 
-class LicenseRecord(models.Model):
-    """The license the authority issued for a case (needed to enter the ``license_record`` guard's stage)."""
+class LicenseStatus(models.TextChoices):
+    """A license's status in the register. ``valid``, ``renewal_due`` and ``expired`` are derived from
+    the dates (``licensedesk.web.register.status``); ``revoked`` and ``cancelled`` are set by staff with
+    a date and a reason (stored in :attr:`LicenseRecord.ended_status`)."""
 
-    case = models.OneToOneField(
-        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="license_record"
+    VALID = "valid", _("valid")
+    RENEWAL_DUE = "renewal_due", _("renewal due")
+    EXPIRED = "expired", _("expired")
+    REVOKED = "revoked", _("revoked")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class LicenseSource(models.TextChoices):
+    CASE = "case", _("obtained through a case")
+    MANUAL = "manual", _("entered by hand")
+
+
+class LicenseRecord(models.Model):
+    """A license a client company holds: the register's row. Recorded from a case (needed to enter the
+    ``license_record`` guard's stage) or entered by hand for a license obtained elsewhere (``case`` empty).
+
+    ``agency`` and ``company`` carry the tenancy on their own so a license without a case is scoped like
+    any other row. ``services`` holds the catalog's service codes, ``websites`` and ``apps`` what the
+    license covers. Only the statuses staff set are stored (``ended_status``, with a date and a reason):
+    valid, renewal due and expired follow from the dates and are never stale."""
+
+    agency = models.ForeignKey(
+        "accounts.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="licenses"
     )
+    company = models.ForeignKey(
+        ClientCompany, verbose_name=_("company"), on_delete=models.PROTECT, related_name="licenses"
+    )
+    case = models.OneToOneField(
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="license_record",
+        null=True,
+        blank=True,
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=LicenseSource.choices, default=LicenseSource.CASE
+    )
+    license_id = models.CharField(_("license"), max_length=40)
     number = models.CharField(_("license number"), max_length=60)
+    authority = models.CharField(_("issuing authority"), max_length=200, blank=True)
     issued_on = models.DateField(_("issued on"))
-    expires_on = models.DateField(_("expires on"))
+    # empty for a license without a fixed term (an ICP filing, a travel agency's license): it stays valid
+    # until cancelled and has no renewal
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    services = models.JSONField(_("services"), default=list, blank=True)
+    websites = models.JSONField(_("websites"), default=list, blank=True)
+    apps = models.JSONField(_("apps"), default=list, blank=True)
+    ended_status = models.CharField(
+        _("status set by staff"),
+        max_length=10,
+        blank=True,
+        choices=[
+            (LicenseStatus.REVOKED.value, LicenseStatus.REVOKED.label),
+            (LicenseStatus.CANCELLED.value, LicenseStatus.CANCELLED.label),
+        ],
+    )
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    ended_reason = models.TextField(_("reason"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
+    version = models.PositiveIntegerField(_("edit version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("license record")
         verbose_name_plural = _("license records")
-        indexes = (models.Index(fields=["number"], name="license_record_number_idx"),)
+        ordering = ("expires_on", "pk")
+        indexes = (
+            models.Index(fields=["number"], name="license_record_number_idx"),
+            models.Index(fields=["agency", "expires_on"], name="license_agency_expiry_idx"),
+            models.Index(fields=["company", "expires_on"], name="license_company_expiry_idx"),
+        )
 
     def __str__(self) -> str:
         return self.number

@@ -14,6 +14,12 @@ Absent means "not known yet", so an empty input leaves its field out. Where the 
 answers apart, so does the form: booleans are yes / no / not known; a field whose ``null`` means
 something (no USCC yet, a long-term business license) has a checkbox for it; a list has a "none"
 checkbox for an explicit empty list (no pre-approvals is an answer, not knowing is another).
+
+A license's own facts (``extensions.<license-id>``) are inputs too, derived the same way from the
+license's section in the catalog (:mod:`licensedesk.core.catalog.sections`): a new license's section
+shows up in the editor and the portal with no template of its own. Extension facts the form does not
+show (another license's, or keys no catalog section describes) travel in one hidden input
+(:data:`KEPT_EXTENSIONS`) so that saving the form never drops them.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from licensedesk.core.catalog.loader import default_catalog
+from licensedesk.core.catalog.sections import ProfileSection as LicenseSection
 from licensedesk.core.labels import enum_labels, field_info
 from licensedesk.core.profile import CompanyProfile
 from licensedesk.core.provinces import province_by_code
@@ -45,6 +53,14 @@ _MISSING: Any = object()
 _LAST_SEGMENT = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 _STRING_LIST_SEPARATORS = re.compile(r"[;；\n]")
 COUNTRY_PATHS = frozenset({"company.shareholders[].jurisdiction"})  # ISO 3166-1 alpha-2 in the contract
+EXTENSIONS = "extensions"
+#: hidden input: the extension facts not shown on the form, as JSON, put back when the form is read
+KEPT_EXTENSIONS = "extensions:kept"
+SECTION_ENUM = "section:"  # a choice of a license's section: ``section:<license-id>:<key>``
+_SECTION_KINDS: dict[str, Kind] = {
+    "text": "text", "textarea": "textarea", "integer": "integer", "number": "number", "boolean": "bool",
+    "date": "date", "choice": "choice", "choices": "multi",
+}  # fmt: skip
 
 
 # -- the shape, from the contract ---------------------------------------------------------------------
@@ -132,9 +148,49 @@ def _model_specs(model: type[BaseModel], prefix: str) -> tuple[Spec, ...]:
     )
 
 
-def profile_specs() -> tuple[Spec, ...]:
-    """The editable parts of the profile, in contract order (``schema_version`` is fixed)."""
-    return tuple(spec for spec in _model_specs(CompanyProfile, "") if spec.key != "schema_version")
+def _license_group(license_id: str, section: LicenseSection) -> GroupSpec:
+    base = f"{EXTENSIONS}.{license_id}"
+    children = tuple(
+        FieldSpec(
+            f.key,
+            f"{base}.{f.key}",
+            _SECTION_KINDS[f.type],
+            choices=tuple(c.value for c in f.choices),
+            enum=f"{SECTION_ENUM}{license_id}:{f.key}" if f.choices else "",
+        )
+        for f in section.fields
+    )
+    return GroupSpec(license_id, base, children)
+
+
+def extension_specs(licenses: Sequence[str] | None = None) -> GroupSpec | None:
+    """The license sections as one group (``extensions``), in catalog order: every license that has a
+    section, or only those of ``licenses``; None when there is none to show."""
+    catalog = default_catalog()
+    groups = []
+    for lic in catalog.licenses():
+        section = catalog.section(lic.id)
+        if section is not None and (licenses is None or lic.id in licenses):
+            groups.append(_license_group(lic.id, section))
+    return GroupSpec(EXTENSIONS, EXTENSIONS, tuple(groups)) if groups else None
+
+
+def profile_specs(licenses: Sequence[str] | None = None) -> tuple[Spec, ...]:
+    """The editable parts of the profile, in contract order (``schema_version`` is fixed), the license
+    sections (all, or those of ``licenses``) last."""
+    specs = [s for s in _model_specs(CompanyProfile, "") if s.key not in ("schema_version", EXTENSIONS)]
+    extensions = extension_specs(licenses)
+    return tuple([*specs, extensions] if extensions else specs)
+
+
+def _kept_extensions(profile: Mapping[str, Any], specs: Sequence[Spec]) -> dict[str, Any]:
+    """The extension facts ``specs`` show no input for."""
+    stored = profile.get(EXTENSIONS)
+    if not isinstance(stored, Mapping):
+        return {}
+    shown = next((s for s in specs if s.key == EXTENSIONS), None)
+    keys = {g.key for g in shown.children} if isinstance(shown, GroupSpec) else set()
+    return {k: v for k, v in stored.items() if k not in keys}
 
 
 # -- profile → form data ------------------------------------------------------------------------------
@@ -190,10 +246,19 @@ def _to_form(specs: Sequence[Spec], obj: Mapping[str, Any], prefix: str, out: di
             _to_form(spec.children, value, name, out)
 
 
-def profile_to_form(profile: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The form data (input name → values) that shows ``profile``."""
+def profile_to_form(
+    profile: Mapping[str, Any], licenses: Sequence[str] | None = None
+) -> dict[str, list[str]]:
+    """The form data (input name → values) that shows ``profile`` (with the sections of ``licenses``
+    only, if given: the other extension facts go into :data:`KEPT_EXTENSIONS`)."""
     out: dict[str, list[str]] = {"schema_version": [str(profile.get("schema_version", SCHEMA_VERSION))]}
-    _to_form(profile_specs(), profile, "", out)
+    specs = profile_specs(licenses)
+    _to_form(specs, profile, "", out)
+    kept = _kept_extensions(profile, specs)
+    if kept:
+        out[KEPT_EXTENSIONS] = [json.dumps(kept, ensure_ascii=False, sort_keys=True)]
+    if isinstance(profile.get(EXTENSIONS), str):  # a value the contract refuses: shown so it can be fixed
+        out[KEPT_EXTENSIONS] = [str(profile[EXTENSIONS])]
     return out
 
 
@@ -238,6 +303,22 @@ def _field_from_form(spec: FieldSpec, name: str, data: FormData) -> Any:
     if spec.kind == "textarea":
         return text.replace("\r\n", "\n")
     return text
+
+
+def _restore_kept(profile: dict[str, Any], data: FormData) -> None:
+    """Put the extension facts the form did not show back (a fact shown on the form wins)."""
+    text = next((v for v in data.get(KEPT_EXTENSIONS, ()) if isinstance(v, str) and v.strip()), "")
+    if not text:
+        return
+    try:
+        kept = json.loads(text)
+    except ValueError:
+        kept = None
+    if not isinstance(kept, dict):
+        profile[EXTENSIONS] = text  # the contract validation names it at ``extensions``
+        return
+    shown = profile.get(EXTENSIONS) if isinstance(profile.get(EXTENSIONS), dict) else {}
+    profile[EXTENSIONS] = {**kept, **shown}
 
 
 def _checked(data: FormData, name: str) -> bool:
@@ -293,6 +374,7 @@ def form_to_profile(data: FormData) -> ParsedForm:
     versions = [v for v in data.get("schema_version", ()) if v]
     profile = {"schema_version": versions[0] if versions else SCHEMA_VERSION}
     profile.update(_from_form(profile_specs(), "", data, blank_rows))
+    _restore_kept(profile, data)
     if action.startswith("add:"):
         target = action.removeprefix("add:")
         blank_rows[target] = blank_rows.get(target, 0) + 1
@@ -312,6 +394,10 @@ def choice_label(enum: str, value: str, lang: str) -> str:
         return found.name_zh if lang == "zh" else found.name_en
     if enum == "country":
         return country_name(value, lang)
+    if enum.startswith(SECTION_ENUM):
+        license_id, _, key = enum.removeprefix(SECTION_ENUM).partition(":")
+        section = default_catalog().section(license_id)
+        return section.field(key).label_of(value, lang) if section is not None else value
     entry = enum_labels(enum).get(value) if enum else None
     return entry[lang] if entry else value
 
@@ -382,6 +468,7 @@ class BoundGroup:
     items: list[BoundField | BoundGroup | BoundRows]
     errors: list[str] = field(default_factory=list)
     index: int | None = None  # the row number, for a row of a list
+    hint: str = ""  # what the group is about (a license section's help)
 
     is_group = True
     is_rows = False
@@ -390,6 +477,12 @@ class BoundGroup:
     @property
     def shown(self) -> bool:
         return any(item.shown for item in self.items)
+
+    @property
+    def is_license_section(self) -> bool:
+        """A license's own facts (``extensions.<license-id>``): a summary of top-level facts shows them
+        too, since they are what that license is judged on."""
+        return self.name.startswith(f"{EXTENSIONS}.") and self.name.count(".") == 1
 
 
 @dataclass
@@ -421,6 +514,8 @@ class ProfileForm:
     sections: list[BoundGroup]
     errors: list[str]  # problems that name no input
     data: dict[str, list[str]]
+    #: the hidden input's value: extension facts the form does not show (JSON), "" when there are none
+    kept_extensions: str = ""
     _index: dict[str, BoundField | BoundGroup | BoundRows] = field(default_factory=dict, repr=False)
 
     def field(self, name: str) -> BoundField | BoundGroup | BoundRows:
@@ -482,7 +577,14 @@ class _Binder:
 
     def group(self, spec: GroupSpec, name: str, index: int | None = None) -> BoundGroup:
         label = self._text(spec.path) or spec.key
-        group = BoundGroup(spec, name, label, self.items(spec.children, name), index=index)
+        group = BoundGroup(
+            spec,
+            name,
+            label,
+            self.items(spec.children, name),
+            index=index,
+            hint=self._text(spec.path, "hint"),
+        )
         self.index[name] = group
         return group
 
@@ -517,16 +619,22 @@ def build_form(
     problems: Sequence[Mapping[str, Any]] = (),
     blank_rows: Mapping[str, int] | None = None,
     row_action: str = "",
+    licenses: Sequence[str] | None = None,
 ) -> ProfileForm:
     """The editor showing ``profile`` in ``lang`` ('zh' or 'en'), each problem (``{"path", "message"}``,
     as ``company_profile_update`` reports them) next to its input, and ``blank_rows`` empty rows
     appended to the lists they name. After ``row_action`` ``add:<list>`` the new (last) row's first
-    input has ``autofocus``: the user stays at the row they added, not at the top of a long form."""
-    data = profile_to_form(profile)
+    input has ``autofocus``: the user stays at the row they added, not at the top of a long form.
+    ``licenses``: show the sections of these licenses only (default: every license's section)."""
+    if licenses is not None:  # a license whose facts are already there is shown, never hidden away
+        stored = profile.get(EXTENSIONS)
+        licenses = [*licenses, *(stored if isinstance(stored, Mapping) else ())]
+    data = profile_to_form(profile, licenses)
     binder = _Binder(data, lang, blank_rows or {})
     sections: list[BoundGroup] = []
     loose: list[BoundField | BoundGroup | BoundRows] = []
-    for item, spec in zip(binder.items(profile_specs(), ""), profile_specs(), strict=True):
+    specs = profile_specs(licenses)
+    for item, spec in zip(binder.items(specs, ""), specs, strict=True):
         if isinstance(item, BoundGroup) and not spec_is_repeated(spec):
             sections.append(item)
         else:
@@ -534,7 +642,8 @@ def build_form(
     if loose:  # top-level fields outside company/service/readiness (extensions)
         other = GroupSpec("other", "", ())
         sections.append(BoundGroup(other, "", "", loose))
-    form = ProfileForm(sections=sections, errors=[], data=data, _index=binder.index)
+    kept = data.get(KEPT_EXTENSIONS, [""])[0]
+    form = ProfileForm(sections=sections, errors=[], data=data, kept_extensions=kept, _index=binder.index)
     _focus_new_row(
         binder.index.get(row_action.removeprefix("add:")) if row_action.startswith("add:") else None
     )
@@ -576,6 +685,7 @@ def spec_is_repeated(spec: Spec) -> bool:
 
 
 __all__ = [
+    "KEPT_EXTENSIONS",
     "NONE_SUFFIX",
     "NULL_SUFFIX",
     "ROW_ACTION",

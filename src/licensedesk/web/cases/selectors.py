@@ -21,7 +21,7 @@ from django.db.models.functions import RowNumber
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.catalog.models import Records
 from licensedesk.core.errors import NotFound, WorkflowError
-from licensedesk.core.workflow import StageMachine, machine_for
+from licensedesk.core.workflow import APPLICATION, StageMachine, machine_for
 from licensedesk.web.accounts.models import STAFF_ROLES, Role
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.check_diff import CheckDiff, diff_check_results
@@ -89,7 +89,10 @@ def is_staff_reader(user: Any) -> bool:
 def company_list_visible_to(*, user: Any, search: str = "", province: str = "") -> QuerySet[ClientCompany]:
     """Companies by name; ``search`` matches a name fragment or a USCC prefix."""
     companies = companies_visible_to(user=user)
+    # NUL cannot be in a stored text (PostgreSQL refuses it in a query): a search holding one finds nothing
     search = search.strip()
+    if "\x00" in search:
+        return companies.none()
     if search:
         companies = companies.filter(Q(name__icontains=search) | Q(uscc__startswith=search.upper()))
     if province:
@@ -113,6 +116,12 @@ def _case_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.select_related("company", "consultant").defer("company__profile")
 
 
+def with_due_window(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Rows carrying their agency's due-soon window (``case.due_soon_days``) for the board's and the
+    list's flags: a join in the same query, no query of its own."""
+    return cases.annotate(due_soon_days=F("agency__due_soon_days"))
+
+
 def case_list_visible_to(
     *,
     user: Any,
@@ -122,8 +131,12 @@ def case_list_visible_to(
     license_id: str = "",
     search: str = "",
     open_only: bool = False,
+    order: str = "",
+    case_type: str = "",
 ) -> QuerySet[Case]:
-    """The case list (one query with company and consultant), newest activity first. The search is
+    """The case list (one query with company and consultant), newest activity first, or with
+    ``order="due"`` the nearest statutory due date first (``stage_due_on``, kept by the moves from the
+    case's running clocks; open cases without one after them, closed cases last). The search is
     :func:`case_search_q` (the company name through a trigram index on PostgreSQL)."""
     cases = _case_rows(cases_visible_to(user=user))
     if stage:
@@ -134,11 +147,19 @@ def case_list_visible_to(
         cases = cases.filter(company_id=company_id)
     if license_id:
         cases = cases.filter(license_id=license_id)
+    if case_type:
+        cases = cases.filter(case_type=case_type)
     if open_only:
         cases = cases.filter(closed_at__isnull=True)
     search = search.strip()
+    if "\x00" in search:  # never in a stored text; PostgreSQL refuses it in a query
+        return cases.none()
     if search:
         cases = cases.filter(case_search_q(search))
+    if order == "due":
+        return cases.order_by(
+            F("closed_at").asc(nulls_first=True), F("stage_due_on").asc(nulls_last=True), "-updated_at", "-pk"
+        )
     return cases.order_by("-updated_at", "-pk")
 
 
@@ -193,6 +214,11 @@ class BoardColumn:
         return self.count - len(self.cases)
 
 
+def board_default_license(*, user: Any) -> str | None:
+    """The license of the agency's most recently active case (what the board opens on), None if none."""
+    return cases_visible_to(user=user).order_by("-updated_at").values_list("license_id", flat=True).first()
+
+
 def case_board(
     *,
     user: Any,
@@ -200,6 +226,7 @@ def case_board(
     open_only: bool = True,
     consultant_id: int | None = None,
     cards: int = BOARD_CARDS,
+    case_type: str = APPLICATION,
 ) -> list[BoardColumn]:
     """The staff board of one license: a column per stage (in workflow order) with how many cases it
     holds and its ``cards`` newest-activity cases, optionally only one consultant's. Stages come from
@@ -210,11 +237,15 @@ def case_board(
     thousands of cards is neither readable nor fast): the count per stage (an index-only scan of
     ``case_board_open_idx``, which holds open cases only), and the cards with company and consultant,
     fetched by id from the ``cards`` newest of each stage (see :func:`_newest_per_stage`). No case, no
-    second query."""
+    second query.
+
+    One case type at a time (``case_type``: the application by default; an annual report, a change or a
+    renewal has its own stages, so it has its own board)."""
     lic = default_catalog().license(license_id)
     columns: dict[str, BoardColumn] = {}
     for version in reversed(lic.versions):
-        for stage in version.workflow.stages:
+        flow = version.workflow if case_type == APPLICATION else _case_type_flow(version, case_type)
+        for stage in flow.stages if flow is not None else ():
             columns.setdefault(
                 stage.id, BoardColumn(stage.id, stage.title.zh, stage.title.en, stage.actor, stage.terminal)
             )
@@ -223,7 +254,11 @@ def case_board(
         return columns.setdefault(stage, BoardColumn(stage, stage, stage, "agency", False))
 
     cases = case_list_visible_to(
-        user=user, license_id=license_id, open_only=open_only, consultant_id=consultant_id
+        user=user,
+        license_id=license_id,
+        open_only=open_only,
+        consultant_id=consultant_id,
+        case_type=case_type,
     )
     counts = dict(cases.order_by().values_list("stage").annotate(count=Count("pk")))
     for stage, count in counts.items():
@@ -233,9 +268,26 @@ def case_board(
             cases, sorted(counts), cards, total=sum(min(n, cards) for n in counts.values())
         )
         # ``shown`` reads visible cases only: fetched by id, the outer query is those few rows.
-        for case in _case_rows(Case.objects.filter(pk__in=shown)).order_by("-updated_at", "-pk"):
+        for case in with_due_window(_case_rows(Case.objects.filter(pk__in=shown))).order_by(
+            "-updated_at", "-pk"
+        ):
             column(case.stage).cases.append(case)
     return list(columns.values())
+
+
+def _case_type_flow(version: Any, case_type: str) -> Any:
+    declared = version.case_type(case_type)
+    return declared.workflow if declared is not None else None
+
+
+def case_types_of(license_id: str) -> list[tuple[str, Any]]:
+    """The case types a license's newest rule version declares, after the application: ``(id, title)``
+    with a bilingual title (None for the application, which the pages name themselves)."""
+    try:
+        version = default_catalog().license(license_id).versions[-1]
+    except LookupError:
+        return [(APPLICATION, None)]
+    return [(APPLICATION, None), *((t.id, t.title) for t in version.case_types)]
 
 
 def _newest_per_stage(cases: QuerySet[Case], stages: list[str], cards: int, *, total: int) -> QuerySet[Case]:
@@ -256,7 +308,8 @@ def _newest_per_stage(cases: QuerySet[Case], stages: list[str], cards: int, *, t
 
 
 def case_machine(case: Case) -> StageMachine:
-    return machine_for(case.license_id, case.ruleset_version)
+    # an object without a case type (a display test's stand-in) is an application
+    return machine_for(case.license_id, case.ruleset_version, getattr(case, "case_type", APPLICATION))
 
 
 def stage_titles(case: Case) -> tuple[str, str]:
@@ -560,4 +613,5 @@ __all__ = [
     "stage_paths",
     "tasks_open_for",
     "tasks_visible_to",
+    "with_due_window",
 ]

@@ -9,7 +9,10 @@ tenant), :class:`WorkflowError` (a move the workflow or a guard refuses) and :cl
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -18,18 +21,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from licensedesk.core.catalog.loader import LookupProblem, default_catalog
+from licensedesk.core.catalog.profile_schema import validate_with_sections
 from licensedesk.core.eligibility import Evaluator
 from licensedesk.core.errors import ConcurrencyError, InvalidInput, PermissionDenied, WorkflowError
-from licensedesk.core.identifiers import IdentifierError, parse_license_number
-from licensedesk.core.profile import ProfileError, validate_profile
-from licensedesk.core.workflow import PreviousEvent, StageMachine, check_event, machine_for
+from licensedesk.core.identifiers import IdentifierError, parse_icp_filing, parse_license_number
+from licensedesk.core.profile import ProfileError
+from licensedesk.core.rules.compiler import _add_years
+from licensedesk.core.workflow import APPLICATION, PreviousEvent, StageMachine, check_event, machine_for
 from licensedesk.web.accounts.models import STAFF_ROLES, Agency, Role, User
 from licensedesk.web.accounts.roles import ensure_admin, ensure_company_member_or_staff, ensure_staff
 from licensedesk.web.audit.chain import canonical_json, jsonable
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.audit.services import audit_record
 from licensedesk.web.cases.guards import GuardContext, evaluate_guards, registered_guard
-from licensedesk.web.cases.hooks import run_check_stored
+from licensedesk.web.cases.hooks import run_check_stored, run_profile_updated
 from licensedesk.web.cases.models import (
     Case,
     CaseCheck,
@@ -37,6 +42,7 @@ from licensedesk.web.cases.models import (
     ClientCompany,
     GuardOverride,
     LicenseRecord,
+    LicenseSource,
     Note,
     NoteVisibility,
     Task,
@@ -68,7 +74,8 @@ def validated_profile(data: Any) -> dict[str, Any]:
     """
     try:
         # judged on today's date, as the check run next will be (``case_run_check``): CLI and web agree
-        return validate_profile(data, as_of=timezone.localdate()).to_contract()
+        # and each license's own section under extensions (the editor shows them all)
+        return validate_with_sections(data, as_of=timezone.localdate()).to_contract()
     except ProfileError as exc:
         problems = [{"path": p.path, "code": p.code, "message": p.message} for p in exc.problems]
         raise InvalidInput(
@@ -195,6 +202,7 @@ def company_profile_update(
         )
         inbox_client_profile_change(company=company, paths=sorted({*before, *after}), actor=actor)
         refresh_company_fields(company, ClientCompany.objects.get(pk=company.pk))
+        run_profile_updated(company=company, paths=sorted({*before, *after}), actor=actor)
     return company
 
 
@@ -217,7 +225,7 @@ def refresh_company_fields(company: ClientCompany, fresh: ClientCompany) -> None
 
 
 def _machine(case: Case) -> StageMachine:
-    return machine_for(case.license_id, case.ruleset_version)
+    return machine_for(case.license_id, case.ruleset_version, case.case_type)
 
 
 def ensure_can_move_case(actor: User, case: Case) -> None:
@@ -251,9 +259,12 @@ def case_create(
     consultant: User | None = None,
     target_date: date | None = None,
     opened_on: date | None = None,
+    duty: DutyCase | None = None,
 ) -> Case:
     """Open a case for ``company`` and ``license_id``, on the rule version in force on ``opened_on``
-    (today by default), at the workflow's initial stage. One open case per company and license."""
+    (today by default), at the workflow's initial stage. One open case per company, license and case
+    type. ``duty``: a case for a license already held (its annual report, a change, the renewal; see
+    ``licensedesk.web.register.services.duty_case_start``), run on that case type's own workflow."""
     ensure_staff(actor, company.agency_id, action="open cases")
     _check_consultant(company.agency_id, consultant)
     opened_on = opened_on or timezone.localdate()
@@ -261,7 +272,8 @@ def case_create(
         compiled = default_catalog().version_on(license_id, opened_on)
     except LookupProblem as exc:
         raise InvalidInput(str(exc), code=f"case.{exc.code.replace('.', '_')}", message_zh=str(exc)) from None
-    machine = StageMachine.for_version(compiled.version)
+    case_type = duty.case_type if duty is not None else APPLICATION
+    machine = StageMachine.for_version(compiled.version, case_type)
     now = timezone.now()
     case = Case(
         agency_id=company.agency_id,
@@ -274,8 +286,14 @@ def case_create(
         target_date=target_date,
         stage_entered_at=now,
         stage_due_on=machine.stage_due_on(machine.initial, opened_on),
+        case_type=case_type,
+        subject_license=duty.license if duty is not None else None,
+        duty_period=duty.period if duty is not None else "",
+        duty_details=duty.details if duty is not None else {},
     )
-    duplicate = Case.objects.filter(company=company, license_id=license_id, closed_at__isnull=True).exists()
+    duplicate = Case.objects.filter(
+        company=company, license_id=license_id, case_type=case.case_type, closed_at__isnull=True
+    ).exists()
     if duplicate:
         raise InvalidInput(
             f"{company.name} already has an open case for {license_id}.",
@@ -300,8 +318,20 @@ def case_create(
                     "stage": case.stage,
                     "consultant": consultant.pk if consultant else None,
                     "target_date": target_date,
+                    **(
+                        {
+                            "case_type": case_type,
+                            "subject_license": duty.license.pk,
+                            "duty_period": duty.period,
+                            "prefilled": duty.details,
+                        }
+                        if duty is not None
+                        else {}
+                    ),
                 },
             )
+            if duty is not None and duty.then is not None:
+                duty.then(case)  # the duty's own writes (its checklist, its proposal), same transaction
     except IntegrityError:  # a concurrent create won the partial unique index
         raise InvalidInput(
             f"{company.name} already has an open case for {license_id}.",
@@ -309,6 +339,18 @@ def case_create(
             message_zh=f"{company.name} 已有该许可证的在办案件。",
         ) from None
     return case
+
+
+@dataclass(frozen=True)
+class DutyCase:
+    """What makes a new case a duty case: its case type, the license it is for, the duty's period and
+    what was prefilled; ``then`` runs inside the creating transaction with the new case."""
+
+    case_type: str
+    license: LicenseRecord
+    period: str
+    details: dict[str, Any]
+    then: Callable[[Case], None] | None = None
 
 
 def _stale(case_id: int, expected_version: int) -> ConcurrencyError:
@@ -487,7 +529,80 @@ def case_transition(
                 recorded_by=actor,
                 audit_event=audit,
             )
+            if move.records.grants_number and case.case_type == APPLICATION:
+                _register_granted(case, event, move.records.grants_number, actor)
+            if move.records.renews_until and case.subject_license_id:
+                _register_renewed(case, event, move.records.renews_until, actor)
+        _refresh_due_on(case, today=today)
     return case
+
+
+def _register_granted(case: Case, event: dict[str, Any], field: str, actor: User) -> LicenseRecord:
+    """A move whose event grants a number (an ICP filing's 备案号, the catalog's ``grants_number``)
+    puts it in the register as the case's license, issued on the event's day, with the expiry of the
+    license's fixed term or none (an ICP filing stays valid until cancelled). Audited as a recorded
+    license; an existing record of the case is updated (a move undone and made again)."""
+    version = default_catalog().version(case.license_id, case.ruleset_version).version
+    issued_on: date = event["occurred_on"]
+    expires_on = None
+    if version.validity is not None:
+        # 民法典 第二百零二条: the same day N years on (28 February for a 29 February), the day before it last
+        expires_on = date.fromisoformat(_add_years(issued_on, version.validity.years)) - timedelta(days=1)
+    try:  # the number as the register checks it (a filing number's format), named as the event's field
+        fields = license_fields_validated(
+            license_id=case.license_id,
+            number=event["reference"][field],
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
+    except InvalidInput as exc:
+        exc.details["field"] = field
+        raise
+    return _license_record_write(case, fields, actor)
+
+
+def _register_renewed(case: Case, event: dict[str, Any], field: str, actor: User) -> LicenseRecord:
+    """A renewal granted: the license the case renews takes the new expiry printed on the renewed
+    certificate (the event's date field ``field``, the catalog's ``renews_until``), so the register stops
+    saying "renewal due" and its duties run to the new date. The new expiry must be later than the old
+    one (refused naming the field). Audited; in the move's transaction."""
+    record = LicenseRecord.objects.select_for_update().get(
+        pk=case.subject_license_id, agency_id=case.agency_id
+    )
+    until = date.fromisoformat(str(event["reference"][field]))
+    if record.expires_on is not None and until <= record.expires_on:
+        raise InvalidInput(
+            f"The new expiry date {until} must be after the current one, {record.expires_on}.",
+            code="license_record.renewal_not_later",
+            message_zh=f"续期后有效期至 {until} 须晚于原有效期至 {record.expires_on}。",
+            details={"field": field},
+        )
+    before = {"expires_on": record.expires_on}
+    LicenseRecord.objects.filter(pk=record.pk).update(
+        expires_on=until, version=F("version") + 1, updated_at=timezone.now()
+    )
+    record.refresh_from_db()
+    audit_record(
+        agency=case.agency_id,
+        actor=actor,
+        action="license.renewed",
+        case=case,
+        target=record,
+        before=before,
+        after={"expires_on": until},
+    )
+    return record
+
+
+def _refresh_due_on(case: Case, *, today: date) -> None:
+    """``stage_due_on`` = the nearest due date of the case's running statutory clocks, from its events
+    as they now stand (core/clocks.py): what the list sorts on and the board flags. Derived, so it is
+    written without a new version (it changes with the events, not with anyone's edit)."""
+    from licensedesk.web.cases.clocks import case_due_on  # the clocks read the models this module writes
+
+    due = case_due_on(case, today=today)
+    Case.objects.filter(pk=case.pk).update(stage_due_on=due)
+    case.stage_due_on = due
 
 
 UNDO_REASON_MIN_LENGTH = 5
@@ -574,6 +689,7 @@ def case_undo_move(*, case: Case, actor: User, reason: str, expected_version: in
             audit_event=audit,
             undoes=undone_event,
         )
+        _refresh_due_on(case, today=timezone.localdate())
     return case
 
 
@@ -716,6 +832,110 @@ def case_override_eligibility(*, case: Case, actor: User, reason: str) -> GuardO
 # -- license record ------------------------------------------------------------------------------------
 
 
+def license_fields_validated(
+    *, license_id: str, number: str, issued_on: date, expires_on: date | None
+) -> dict[str, Any]:
+    """A license's number and dates as stored, or ``InvalidInput`` naming the field: a telecom
+    license's number must parse as a VATS licence number covering the license's category (``B2`` for
+    ``B25``), an ICP filing's as a filing number, any other as printed (one line); issue date not
+    in the future; expiry after issue, and required only for a license with a fixed term (the catalog's
+    ``validity``: an ICP filing or a travel agency's license has none). Shared by the case's record and
+    the register's manual entry."""
+    today = timezone.localdate()
+    category = default_catalog().license(license_id).category
+    if _is_vats_category(category):
+        number = _vats_license_number(number, category=category[:2], license_id=license_id, today=today)
+    elif category == ICP_FILING_CATEGORY:
+        number = _filing_number(number, today=today)
+    else:
+        number = _plain_license_number(number)
+    if issued_on > today:
+        raise InvalidInput(
+            f"The issue date {issued_on} is in the future.",
+            code="license_record.issued_in_future",
+            message_zh=f"发证日期 {issued_on} 晚于今天。",
+            details={"field": "issued_on"},
+        )
+    if expires_on is None:
+        if any(v.validity is not None for v in default_catalog().license(license_id).versions):
+            raise InvalidInput(
+                "Enter the expiry date printed on the license.",
+                code="license_record.expiry_required",
+                message_zh="请填写许可证上载明的有效期截止日。",
+                details={"field": "expires_on"},
+            )
+    elif expires_on <= issued_on:
+        raise InvalidInput(
+            f"The expiry date {expires_on} must be after the issue date {issued_on}.",
+            code="license_record.expiry_before_issue",
+            message_zh=f"有效期截止日 {expires_on} 须晚于发证日期 {issued_on}。",
+            details={"field": "expires_on"},
+        )
+    return {"number": number, "issued_on": issued_on, "expires_on": expires_on}
+
+
+def _is_vats_category(category: str) -> bool:
+    """A value-added telecom category (B11…B26: the ICP and EDI licenses), whose licence numbers have
+    the MIIT's structure; other licenses (labour dispatch, travel agency) are numbered by their own
+    authorities in formats the catalog does not fix."""
+    return len(category) == 3 and category[0] == "B" and category[1:].isdigit()
+
+
+def _vats_license_number(number: str, *, category: str, license_id: str, today: date) -> str:
+    """The number parsed as a VATS licence number that covers ``category`` (``B2`` for ``B25``)."""
+    try:
+        parsed = parse_license_number(number, today=today)
+    except IdentifierError as exc:
+        raise InvalidInput(
+            exc.message_en,
+            code="license_record.invalid_number",
+            message_zh=exc.message_zh,
+            details={"field": "number", "identifier_code": exc.code},
+        ) from None
+    if category not in parsed.categories:
+        raise InvalidInput(
+            f"The licence number {parsed.number} covers {'.'.join(parsed.categories)}, not {category} "
+            f"as {license_id} needs.",
+            code="license_record.wrong_category",
+            message_zh=(
+                f"许可证编号 {parsed.number} 的业务类别为 {'.'.join(parsed.categories)}，不含 {category}。"
+            ),
+            details={"field": "number", "categories": list(parsed.categories), "needed": category},
+        )
+    return parsed.number
+
+
+#: the catalog category of the ICP filing (icp-filing), whose numbers are 粤ICP备…号
+ICP_FILING_CATEGORY = "ICP-filing"
+
+
+def _filing_number(number: str, *, today: date) -> str:
+    """The number parsed as an ICP filing number (粤ICP备12345678号)."""
+    try:
+        return parse_icp_filing(number, today=today).number
+    except IdentifierError as exc:
+        raise InvalidInput(
+            exc.message_en,
+            code="license_record.invalid_number",
+            message_zh=exc.message_zh,
+            details={"field": "number", "identifier_code": exc.code},
+        ) from None
+
+
+def _plain_license_number(number: str) -> str:
+    """A number in a format the catalog does not fix: as printed, trimmed, one line of at most 60
+    characters (the column's size) with no control characters."""
+    number = number.strip()
+    if not number or len(number) > 60 or any(unicodedata.category(c).startswith("C") for c in number):
+        raise InvalidInput(
+            "Enter the license number as printed on the license, on one line of at most 60 characters.",
+            code="license_record.invalid_number",
+            message_zh="请按许可证上印制的编号填写（一行，不超过 60 个字符）。",
+            details={"field": "number"},
+        )
+    return number
+
+
 def case_record_license(
     *, case: Case, number: str, issued_on: date, expires_on: date, actor: User
 ) -> LicenseRecord:
@@ -730,62 +950,47 @@ def case_record_license(
             message_zh="案件已结束。",
             details={"stage": case.stage},
         )
-    today = timezone.localdate()
-    try:
-        parsed = parse_license_number(number, today=today)
-    except IdentifierError as exc:
-        raise InvalidInput(
-            exc.message_en,
-            code="license_record.invalid_number",
-            message_zh=exc.message_zh,
-            details={"field": "number", "identifier_code": exc.code},
-        ) from None
-    category = default_catalog().license(case.license_id).category[:2]
-    if category not in parsed.categories:
-        raise InvalidInput(
-            f"The licence number {parsed.number} covers {'.'.join(parsed.categories)}, not {category} "
-            f"as {case.license_id} needs.",
-            code="license_record.wrong_category",
-            message_zh=(
-                f"许可证编号 {parsed.number} 的业务类别为 {'.'.join(parsed.categories)}，不含 {category}。"
-            ),
-            details={"field": "number", "categories": list(parsed.categories), "needed": category},
-        )
-    if issued_on > today:
-        raise InvalidInput(
-            f"The issue date {issued_on} is in the future.",
-            code="license_record.issued_in_future",
-            message_zh=f"发证日期 {issued_on} 晚于今天。",
-            details={"field": "issued_on"},
-        )
-    if expires_on <= issued_on:
-        raise InvalidInput(
-            f"The expiry date {expires_on} must be after the issue date {issued_on}.",
-            code="license_record.expiry_before_issue",
-            message_zh=f"有效期截止日 {expires_on} 须晚于发证日期 {issued_on}。",
-            details={"field": "expires_on"},
-        )
-    fields = {"number": parsed.number, "issued_on": issued_on, "expires_on": expires_on}
+    fields = license_fields_validated(
+        license_id=case.license_id, number=number, issued_on=issued_on, expires_on=expires_on
+    )
     with transaction.atomic():
-        existing = LicenseRecord.objects.filter(case_id=case.pk).first()
-        before = {k: getattr(existing, k) for k in fields} if existing else None
-        if existing is None:
-            record = LicenseRecord.objects.create(case=case, recorded_by=actor, **fields)
-        else:
-            for name, value in fields.items():
-                setattr(existing, name, value)
-            existing.recorded_by = actor
-            existing.save()
-            record = existing
-        audit_record(
-            agency=case.agency_id,
-            actor=actor,
-            action="case.license_recorded",
+        return _license_record_write(case, fields, actor)
+
+
+def _license_record_write(case: Case, fields: dict[str, Any], actor: User) -> LicenseRecord:
+    """The case's register row with ``fields`` (number and dates, checked), created with what the license
+    covers as the profile says it today (the register lets staff correct it) or corrected (a move undone
+    and made again, a typo), audited as a recorded license. Inside the caller's transaction."""
+    existing = LicenseRecord.objects.filter(case_id=case.pk).first()
+    before = {k: getattr(existing, k) for k in fields} if existing else None
+    if existing is None:
+        service = (ClientCompany.objects.get(pk=case.company_id).profile or {}).get("service") or {}
+        record = LicenseRecord.objects.create(
             case=case,
-            target=record,
-            before=before,
-            after=fields,
+            agency_id=case.agency_id,
+            company_id=case.company_id,
+            license_id=case.license_id,
+            source=LicenseSource.CASE,
+            recorded_by=actor,
+            websites=[w["domain"] for w in service.get("websites") or [] if w.get("domain")],
+            apps=[a["name"] for a in service.get("apps") or [] if a.get("name")],
+            **fields,
         )
+    else:
+        LicenseRecord.objects.filter(pk=existing.pk).update(
+            **fields, recorded_by=actor, version=F("version") + 1, updated_at=timezone.now()
+        )
+        existing.refresh_from_db()
+        record = existing
+    audit_record(
+        agency=case.agency_id,
+        actor=actor,
+        action="case.license_recorded",
+        case=case,
+        target=record,
+        before=before,
+        after=fields,
+    )
     return record
 
 

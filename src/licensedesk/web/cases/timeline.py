@@ -93,6 +93,16 @@ Describer = Callable[[AuditEvent, Names, Lang], tuple[str, str]]
 _DESCRIBERS: dict[str, Describer] = {}
 
 
+def _case_type_text(after: dict[str, Any], lang: Lang) -> str:
+    """A duty case's type on its opening (年报, 许可证续期 …); nothing for an application."""
+    case_type = after.get("case_type")
+    if not case_type:
+        return ""
+    from licensedesk.web.cases.case_types import case_type_title  # reads display, which reads us
+
+    return case_type_title(str(case_type), str(after.get("license", "")), lang)
+
+
 def register_description(action: str, describe: Describer) -> None:
     """Let another app tell its own events on the case timeline (call it from ``AppConfig.ready()``):
     ``describe(event, names, lang)`` returns (sentence, detail) in the active language."""
@@ -113,7 +123,7 @@ def describe(event: AuditEvent, names: Names, lang: Lang | None = None) -> tuple
                 "license": license_name(str(after.get("license", "")), lang),
                 "version": after.get("ruleset_version"),
             },
-            "",
+            _case_type_text(after, lang),
         )
     if action == "case.transitioned":
         text = _("Moved the case from %(source)s to %(target)s") % {
@@ -153,6 +163,10 @@ def describe(event: AuditEvent, names: Names, lang: Lang | None = None) -> tuple
             if event.before
             else _("Recorded the license %(number)s")
         )
+        if not after.get("expires_on"):  # an ICP filing: no fixed term
+            return verb % number, _("valid from %(issued)s, no fixed term") % {
+                "issued": after.get("issued_on", "")
+            }
         return verb % number, _("valid %(start)s to %(end)s") % {
             "start": after.get("issued_on", ""),
             "end": after.get("expires_on", ""),

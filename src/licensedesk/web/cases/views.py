@@ -25,6 +25,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +37,8 @@ from licensedesk.web.accounts.models import Role, User
 from licensedesk.web.accounts.selectors import consultants_of
 from licensedesk.web.audit.selectors import audit_events_visible_to
 from licensedesk.web.cases import selectors, services
+from licensedesk.web.cases.case_types import duty_case_view
+from licensedesk.web.cases.clocks import agency_target_for_case, clocks_for_case
 from licensedesk.web.cases.display import (
     current_lang,
     error_text,
@@ -60,7 +63,7 @@ from licensedesk.web.cases.forms import (
 )
 from licensedesk.web.cases.guards import ELIGIBILITY, LICENSE_RECORD, registered_guard
 from licensedesk.web.cases.models import Case, ClientCompany
-from licensedesk.web.cases.page_layout import page_focus, page_order
+from licensedesk.web.cases.page_layout import page_focus, page_order, page_panels
 from licensedesk.web.cases.profile_form import build_form, form_to_profile
 from licensedesk.web.cases.timeline import (
     Names,
@@ -166,7 +169,8 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def board(request: HttpRequest) -> HttpResponse:
     consultants = _consultants(request)
     form = BoardFilterForm(request.GET or None, consultants=consultants)
-    filters = form.filters()
+    # with many licenses in the catalog, the board opens on the one the agency works on most recently
+    filters = form.filters(default_license=lambda: selectors.board_default_license(user=request.user))
     columns = selectors.case_board(user=request.user, **filters)
     return render(
         request,
@@ -176,6 +180,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "columns": columns,
             "license_id": filters["license_id"],
             "consultant_id": filters["consultant_id"],
+            "case_type": filters["case_type"],
             "total": sum(c.count for c in columns),  # the columns show at most BOARD_CARDS cards each
         },
     )
@@ -186,7 +191,7 @@ def board(request: HttpRequest) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     consultants = _consultants(request)
     form = CaseFilterForm(request.GET or None, consultants=consultants)
-    cases = selectors.case_list_visible_to(user=request.user, **form.filters())
+    cases = selectors.with_due_window(selectors.case_list_visible_to(user=request.user, **form.filters()))
     if _wants_json(request):
         return _json({"cases": [_case_row(c) for c in cases[:200]]})
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -254,6 +259,7 @@ def _case_context(
         events = events.filter(only)
     events = list(events[:TIMELINE_LIMIT])  # one query: the timeline's kind and the stage moves
     focus = page_focus(case, license_recorded=detail.license_record is not None)
+    agency_target, due_soon_days = agency_target_for_case(case=case, today=timezone.localdate())
     latest = detail.latest_check
     return {
         # what the other apps show on the case page (their own selectors and includes)
@@ -300,8 +306,15 @@ def _case_context(
         "timeline": case_timeline([e for e in events if in_kind(kind, e.action)], names),
         "timeline_kind": kind,
         "focus": focus,
-        "page_order": page_order(focus),
+        "page_order": page_order(focus, page_panels(case)),
+        # a duty case (annual report, change, renewal): its type and what it was prefilled with
+        "duty": duty_case_view(case),
         "authority_events": authority_events(events, names),
+        # the statutory clocks from the case's dated events, and the agency's own target, apart
+        # running clocks first; within each group the catalog's order (statutory before practice)
+        "clocks": sorted(clocks_for_case(case=case, today=timezone.localdate()), key=lambda c: not c.running),
+        "agency_target": agency_target,
+        "due_soon_days": due_soon_days,
         "timeline_kinds": timeline_kinds(),
         "error": error,
         "notice": notice,
@@ -566,7 +579,13 @@ def _company_context(request: HttpRequest, company: ClientCompany, **extra: Any)
         "cases": selectors.case_list_visible_to(user=request.user, company_id=company.pk),
         "profile": build_form(company.profile, lang=current_lang()),
         "new_case_form": NewCaseForm(
-            initial={"consultant": request.user.pk}, consultants=consultants, auto_id="new-case-%s"
+            # with many licenses in the catalog, the one the agency works on most recently is offered first
+            initial={
+                "consultant": request.user.pk,
+                "license": selectors.board_default_license(user=request.user),
+            },
+            consultants=consultants,
+            auto_id="new-case-%s",
         ),
         **extra,
     }

@@ -1,5 +1,6 @@
 """Demo data: one agency, its admin, two consultants, five client companies with realistic Chinese data
-at different stages of an ICP (B25) application, and one client user per company.
+at different stages of an ICP (B25) application, and one client user per company; one of them (金石)
+also has a labour-dispatch case, checked and with its contract signed, to show a second license.
 
 ``demo_load()`` is idempotent: it looks everything up by its natural key (agency name, username, USCC,
 company × license) and creates only what is missing; a case's scripted history (checks, moves, an
@@ -27,6 +28,7 @@ from licensedesk.web.cases.services import (
     case_run_check,
     case_transition,
     company_create,
+    company_profile_update,
     note_create,
     task_create,
 )
@@ -34,6 +36,9 @@ from licensedesk.web.inbox.models import InboxItem
 
 DEMO_AGENCY = "深圳市鹏程企业管理咨询有限公司"
 DEMO_LICENSE = "icp-b25"
+#: the second license the demo shows, and the company (by its index in demo_profiles) that applies for it
+SECOND_LICENSE = "labour-dispatch"
+SECOND_LICENSE_COMPANY = 2
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ def _profile(
     foreign_pct: float | None = None,
     readiness: bool = True,
     partner: str = "林晓梅",
+    second_license: bool = False,
 ) -> dict[str, Any]:
     code = make_uscc(uscc17)
     company: dict[str, Any] = {
@@ -143,7 +149,22 @@ def _profile(
         }
     else:
         profile["readiness"] = {"business_plan": True, "technical_solution": True}
+    if second_license:
+        # what the labour-dispatch license asks beyond the common facts: capital paid in, its own section
+        company["paid_in_capital_cny"] = capital
+        profile["extensions"] = {SECOND_LICENSE: demo_labour_dispatch_facts(statement_on)}
     return profile
+
+
+def demo_labour_dispatch_facts(statement_on: date) -> dict[str, Any]:
+    """金石's labour-dispatch facts (the license's profile section): leased premises, all in place."""
+    return {
+        "premises_ready": True,
+        "premises_owned": False,
+        "premises_lease_until": date(statement_on.year + 3, 12, 31).isoformat(),
+        "facilities_ready": True,
+        "dispatch_rules_ready": True,
+    }
 
 
 def demo_profiles(today: date) -> list[dict[str, Any]]:
@@ -199,6 +220,7 @@ def demo_profiles(today: date) -> list[dict[str, Any]]:
             statement_on=statement,
             staff=(20, 9),
             partner="吴婷",
+            second_license=True,
         ),
         _profile(
             name="成都蓝信互动科技有限公司",
@@ -355,10 +377,34 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
             if index == 0:
                 _materials(case, client, consultant, today)
                 _document_data(case, consultant, today)
+        _second_license(agency, admin, consultants[0], today, summary)
         # The demo's uploads and messages are in the consultants' inbox, but nobody is emailed about
         # events that were made up (their addresses are not real).
         InboxItem.objects.filter(agency=agency, emailed_at__isnull=True).update(emailed_at=timezone.now())
     return summary
+
+
+def _second_license(agency: Agency, admin: User, consultant: User, today: date, summary: DemoSummary) -> None:
+    """金石's labour-dispatch case: checked (eligible) and moved to "contract signed", so the board
+    and the case page show a second license with its own check and checklist. A database loaded before
+    the demo had it gets it too, its profile completed with the license's facts first."""
+    profile = demo_profiles(today)[SECOND_LICENSE_COMPANY]
+    company = ClientCompany.objects.filter(agency=agency, uscc=profile["company"]["uscc"]).first()
+    if company is None or Case.objects.filter(company=company, license_id=SECOND_LICENSE).exists():
+        return
+    if SECOND_LICENSE not in (company.profile.get("extensions") or {}):
+        stored = {**company.profile, "extensions": profile["extensions"]}
+        stored["company"] = {
+            **stored["company"],
+            "paid_in_capital_cny": profile["company"]["paid_in_capital_cny"],
+        }
+        company = company_profile_update(company=company, profile=stored, actor=admin)
+    case = case_create(
+        company=company, license_id=SECOND_LICENSE, actor=admin, consultant=consultant, opened_on=today
+    )
+    summary.created["cases"] += 1
+    case_run_check(case=case, actor=consultant)
+    _move(case, consultant, "contract_signed")
 
 
 def demo_agency_settings() -> dict[str, object]:

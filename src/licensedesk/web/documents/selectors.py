@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from licensedesk.core.catalog.folders import document_license_ids
 from licensedesk.core.documents.definitions import load_definitions
 from licensedesk.core.errors import NotFound
 from licensedesk.web.accounts.models import STAFF_ROLES, Role
+from licensedesk.web.cases.case_types import case_documents
 from licensedesk.web.cases.models import Case
 from licensedesk.web.cases.selectors import cases_visible_to
 from licensedesk.web.documents.bundle_display import BundleFile, bundle_files, bundle_warnings
@@ -127,7 +128,7 @@ def documents_panel(*, user: Any, case: Case, lang: str = "zh") -> DocumentsPane
     selector). Staff: four queries (data, latest job, current documents, latest bundle); a client user:
     two (current signed documents, the materials to upload them to)."""
     staff = _is_staff(user)
-    definitions = load_definitions(case.license_id)
+    definitions = case_documents(case, load_definitions(case.license_id))  # a duty case drafts its own
     current = {
         d.document_id: d
         for d in GeneratedDocument.objects.filter(case_id=case.pk, current=True).order_by("position", "pk")
@@ -203,9 +204,8 @@ def bundle_for_download(*, user: Any, bundle_id: int) -> SubmissionBundle:
 
 @cache
 def document_licenses() -> tuple[str, ...]:
-    """The licenses the core defines application documents for (its ``data/<license>.yaml`` files)."""
-    folder = resources.files("licensedesk.core.documents").joinpath("data")
-    return tuple(sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")))
+    """The licenses the core defines application documents for (a ``documents.yaml`` in their folder)."""
+    return tuple(document_license_ids())
 
 
 @dataclass

@@ -39,6 +39,7 @@ from licensedesk.core.profile import CompanyProfile, ProfileError, validate_prof
 from licensedesk.web.accounts.models import Agency, User
 from licensedesk.web.accounts.roles import ensure_admin, ensure_staff
 from licensedesk.web.audit.services import audit_record
+from licensedesk.web.cases.case_types import case_documents
 from licensedesk.web.cases.models import Case
 from licensedesk.web.documents import fields, heartbeat
 from licensedesk.web.documents.models import (
@@ -164,7 +165,7 @@ def _copy(data: dict[str, Any]) -> dict[str, Any]:
 
 def _definitions(case: Case) -> LicenseDocuments:
     try:
-        return load_definitions(case.license_id)
+        return case_documents(case, load_definitions(case.license_id))  # a duty case drafts its own
     except KeyError:
         raise InvalidInput(
             f"No application documents are defined for {case.license_id}.",
@@ -736,16 +737,28 @@ def _check_stored_templates(
 
 def document_license(document_id: str, license_id: str | None = None) -> str:
     """The license whose document definitions hold ``document_id`` (checked against ``license_id`` when
-    given); :class:`InvalidInput` ``documents.unknown_document`` otherwise."""
+    given); :class:`InvalidInput` ``documents.unknown_document`` otherwise, and
+    ``documents.license_required`` when several licenses have such a document (an application letter)
+    and no license is named: a template is never filed under a license guessed."""
     from licensedesk.web.documents.selectors import document_licenses
 
     candidates = [license_id] if license_id else document_licenses()
+    found = []
     for candidate in candidates:
         try:
             load_definitions(candidate).get(document_id)
         except KeyError:
             continue
-        return candidate
+        found.append(candidate)
+    if len(found) > 1:
+        raise InvalidInput(
+            f"Several licenses have the document {document_id}: {', '.join(found)}; name the license.",
+            code="documents.license_required",
+            message_zh=f"多种许可证都有文件 {document_id}（{'、'.join(found)}），请指明许可证。",
+            details={"licenses": found},
+        )
+    if found:
+        return found[0]
     raise InvalidInput(
         f"Unknown document: {document_id}",
         code="documents.unknown_document",

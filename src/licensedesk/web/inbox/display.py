@@ -14,6 +14,7 @@ KIND_LABELS = {
     InboxKind.MESSAGE: _("Client message"),
     InboxKind.PROFILE_CHANGE: _("Client changed the company profile"),
     InboxKind.TASK_OVERDUE: _("Overdue task"),
+    InboxKind.REMINDER: _("Deadline reminder"),
 }
 
 
@@ -29,7 +30,12 @@ def summary(item: InboxItem) -> str:
 
 def target_url(item: InboxItem) -> str:
     """Where the item's subject is on screen. An upload leads to its material (found from the version);
-    if that is gone, to the case."""
+    if that is gone, to the case. A deadline reminder leads to its case or license."""
+    if item.kind == InboxKind.REMINDER:
+        if item.link:
+            return item.link
+        if item.case_id is None:
+            return reverse("inbox:list")
     case_url = reverse("cases:detail", kwargs={"pk": item.case_id})
     if item.kind == InboxKind.UPLOAD and item.source_type == "materials.materialversion":
         from licensedesk.web.materials.models import MaterialVersion

@@ -3,7 +3,9 @@
 An item points at the object that caused it by ``source_type`` (``app_label.model``) and ``source_id``,
 so the inbox can lead to it without a foreign key to every app. ``recipient`` is the case's consultant;
 an item of a case with no consultant has no recipient and belongs to the agency's admins (and to the
-consultant assigned later). Rows are written only by :mod:`licensedesk.web.inbox.services`.
+consultant assigned later). A deadline reminder (:mod:`licensedesk.web.reminders`) points at its sent-log
+row, leads to ``link`` (the case or the license) and may have no case (a license entered by hand).
+Rows are written only by :mod:`licensedesk.web.inbox.services`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class InboxKind(models.TextChoices):
     MESSAGE = "message", "客户留言 Client message"
     PROFILE_CHANGE = "profile_change", "客户修改了企业档案 Client changed the company profile"
     TASK_OVERDUE = "task_overdue", "逾期任务 Overdue task"
+    REMINDER = "reminder", "截止日期提醒 Deadline reminder"
 
 
 # The kinds the recipient is told of by email (immediately or in the daily digest).
@@ -37,7 +40,14 @@ class InboxItem(models.Model):
         verbose_name="收件人 recipient",
     )
     kind = models.CharField("类型 kind", max_length=20, choices=InboxKind.choices)
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="inbox_items")
+    # Null for a reminder of a license entered by hand (no case): ``company`` and ``link`` say what it is.
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="inbox_items"
+    )
+    company = models.ForeignKey(
+        "cases.ClientCompany", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    link = models.CharField(max_length=300, blank=True, help_text="Path of the page the item leads to.")
     source_type = models.CharField(max_length=60, help_text="app_label.model of the object it is about.")
     source_id = models.PositiveBigIntegerField()
     summary_zh = models.CharField("摘要 summary", max_length=200, blank=True)

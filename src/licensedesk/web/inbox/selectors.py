@@ -33,7 +33,7 @@ def inbox_items_for(*, user: Any, unread_only: bool = False) -> QuerySet[InboxIt
     """The items ``user`` sees, newest first, with their case and company (one query)."""
     if not _is_staff(user):
         return InboxItem.objects.none()
-    items = InboxItem.objects.filter(_visible(user)).select_related("case", "case__company")
+    items = InboxItem.objects.filter(_visible(user)).select_related("case", "case__company", "company")
     if unread_only:
         items = items.filter(read_at__isnull=True)
     return items.order_by("-created_at", "-pk")

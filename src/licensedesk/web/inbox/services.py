@@ -101,6 +101,41 @@ def inbox_item_create(
     return item
 
 
+def inbox_reminder_create(
+    *,
+    agency_id: int,
+    recipient: User | None,
+    source: Model,
+    company_id: int,
+    case_id: int | None,
+    link: str,
+    summary_zh: str,
+    summary_en: str,
+    now: datetime,
+) -> InboxItem:
+    """A deadline reminder in ``recipient``'s inbox (None: the agency's admins'), pointing at the sent-log
+    row ``source`` of :mod:`licensedesk.web.reminders`. Called inside the transaction writing that row,
+    which is what keeps a reminder from being added twice; it is not emailed from here (the reminder
+    job sends its own email)."""
+    if recipient is not None and (
+        recipient.agency_id != agency_id or recipient.role not in STAFF_ROLES or not recipient.is_active
+    ):
+        recipient = None
+    return InboxItem.objects.create(
+        agency_id=agency_id,
+        recipient=recipient,
+        kind=InboxKind.REMINDER,
+        case_id=case_id,
+        company_id=company_id,
+        link=link,
+        source_type=_source_type(source),
+        source_id=source.pk,
+        summary_zh=_short(summary_zh),
+        summary_en=_short(summary_en),
+        created_at=now,
+    )
+
+
 def _send_now(item_id: int) -> None:
     """Email one item to its recipient, once: the claim (``emailed_at``) comes first; a failed send
     gives it back so that it is not counted as sent."""

@@ -46,7 +46,8 @@ def _suppliers(case: Case) -> dict[str, str]:
         version = default_catalog().version(case.license_id, case.ruleset_version).version
     except LookupProblem:
         return {}
-    return {m.id: m.supplied_by for m in version.materials}
+    declared = version.case_type(getattr(case, "case_type", "application"))  # a duty case's own
+    return {m.id: m.supplied_by for m in (declared.materials if declared is not None else version.materials)}
 
 
 @dataclass

@@ -22,13 +22,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from licensedesk.core.catalog.loader import LookupProblem, default_catalog
-from licensedesk.core.catalog.models import Material
+from licensedesk.core.catalog.models import License, Material
 from licensedesk.core.date_rules import accepted_until as rules_accepted_until
 from licensedesk.core.date_rules import date_problems
+from licensedesk.core.eligibility import citation_text
 from licensedesk.core.errors import InvalidInput, WorkflowError
 from licensedesk.core.filecheck import DEFAULT_LIMITS, KINDS, FileRejected, FileReport, Limits, inspect_file
 from licensedesk.core.virusscan import Clamd, ScannerError
-from licensedesk.core.workflow import machine_for
+from licensedesk.core.workflow import APPLICATION, machine_for
 from licensedesk.web.accounts.models import Role, User
 from licensedesk.web.accounts.roles import ensure_company_member_or_staff, ensure_staff
 from licensedesk.web.audit.services import audit_record
@@ -75,7 +76,9 @@ def material_spec(case: Case, material_id: str) -> Material | None:
         version = default_catalog().version(case.license_id, case.ruleset_version).version
     except LookupProblem:
         return None
-    return next((m for m in version.materials if m.id == material_id), None)
+    declared = version.case_type(case.case_type)  # a duty case asks for its case type's materials
+    materials = declared.materials if declared is not None else version.materials
+    return next((m for m in materials if m.id == material_id), None)
 
 
 def effective_status(material: CaseMaterial, today: date) -> str:
@@ -90,7 +93,7 @@ def effective_status(material: CaseMaterial, today: date) -> str:
 
 
 def case_closed(case: Case) -> bool:
-    return machine_for(case.license_id, case.ruleset_version).is_terminal(case.stage)
+    return machine_for(case.license_id, case.ruleset_version, case.case_type).is_terminal(case.stage)
 
 
 def _ensure_open(case: Case) -> None:
@@ -183,8 +186,49 @@ def checklist_sync(*, case: Case, check: CaseCheck, actor: User | None) -> list[
 
 
 def checklist_sync_hook(*, case: Case, check: CaseCheck, actor: User | None) -> None:
-    """The ``check_stored`` hook: every stored check recomputes the checklist."""
+    """The ``check_stored`` hook: every stored check recomputes the checklist of an application (a
+    duty case's checklist is its case type's, set when it starts: :func:`checklist_for_case_type`)."""
+    if case.case_type != APPLICATION:
+        return
     checklist_sync(case=case, check=check, actor=actor)
+
+
+def checklist_for_case_type(
+    *, case: Case, lic: License, materials: Sequence[Material], actor: User | None
+) -> list[CaseMaterial]:
+    """The checklist of a duty case (annual report, change, renewal): every material its case type
+    declares, all asked for (no eligibility check decides them). Called inside the transaction that
+    starts the case; one audit event, as :func:`checklist_sync` records."""
+    now = timezone.now()
+    rows = [
+        CaseMaterial(
+            case=case,
+            material_id=m.id,
+            position=position,
+            required=True,
+            in_rules=True,
+            title_zh=m.title.zh,
+            title_en=m.title.en,
+            basis=m.basis,
+            citation=citation_text(lic, m.citations),
+            guidance_zh=m.guidance.zh,
+            guidance_en=m.guidance.en,
+            file_kinds=list(m.file_kinds),
+            status_changed_at=now,
+        )
+        for position, m in enumerate(materials)
+    ]
+    CaseMaterial.objects.bulk_create(rows)
+    audit_record(
+        agency=case.agency_id,
+        actor=actor,
+        action="material.checklist_synced",
+        case=case,
+        target=case,
+        after={"required": {m.id: True for m in materials}, "added": [m.id for m in materials]},
+        data={"case_type": case.case_type, "materials": len(rows)},
+    )
+    return list(CaseMaterial.objects.filter(case_id=case.pk).order_by("position", "pk"))
 
 
 # -- uploads ------------------------------------------------------------------------------------------

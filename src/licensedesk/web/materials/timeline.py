@@ -95,6 +95,8 @@ def _checklist_synced(event: AuditEvent, names: Names, lang: Lang) -> tuple[str,
     detail = (
         ("、" if lang == "zh" else ", ").join(material_title(names, m, lang) for m in added) if added else ""
     )
+    if (event.data or {}).get("case_type"):  # a duty case's checklist, set when it started
+        return _("Set the materials checklist of this case"), detail
     return _("Updated the materials checklist from the eligibility check"), detail
 
 

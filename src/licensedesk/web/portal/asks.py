@@ -92,8 +92,11 @@ def missing_profile_fields(check: CaseCheck | None, profile: dict[str, Any]) -> 
 
 
 def _specs(case: Case) -> tuple[dict[str, Material], Any]:
-    compiled = default_catalog().version(case.license_id, case.ruleset_version)
-    return {m.id: m for m in compiled.version.materials}, compiled.version.workflow
+    version = default_catalog().version(case.license_id, case.ruleset_version).version
+    declared = version.case_type(case.case_type)  # a duty case: its case type's materials and stages
+    if declared is not None:
+        return {m.id: m for m in declared.materials}, declared.workflow
+    return {m.id: m for m in version.materials}, version.workflow
 
 
 def _rejection(material: CaseMaterial, status: str) -> dict[str, str]:

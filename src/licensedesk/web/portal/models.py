@@ -110,11 +110,12 @@ class Invitation(models.Model):
 
 class ProfileSection(models.TextChoices):
     """The sections of the company profile a client fills in, one form each (the contract's top-level
-    objects)."""
+    objects, and the license-specific facts of the company's licenses under ``extensions``)."""
 
     COMPANY = "company", "公司信息 Company"
     SERVICE = "service", "服务 Service"
     READINESS = "readiness", "准备情况 Readiness"
+    EXTENSIONS = "extensions", "许可证专项信息 License-specific facts"
 
 
 class ProfileDraft(models.Model):

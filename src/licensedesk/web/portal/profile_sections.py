@@ -1,5 +1,6 @@
 """The company profile edited one section at a time (``company``, ``service``, ``readiness``: the
-contract's top-level objects), on top of the staff profile editor's form builder
+contract's top-level objects, and ``extensions``: the license-specific facts of the company's licenses,
+rendered from each license's catalog section), on top of the staff profile editor's form builder
 (:mod:`licensedesk.web.cases.profile_form`): the same inputs, names, labels and three-valued answers,
 and the same rule that whether a value is valid is decided by the contract validation, as in the CLI.
 
@@ -15,10 +16,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from licensedesk.core.labels import field_label
-from licensedesk.web.cases.profile_form import ROW_ACTION, BoundGroup, build_form, form_to_profile
+from licensedesk.web.cases.profile_form import (
+    EXTENSIONS,
+    ROW_ACTION,
+    BoundGroup,
+    build_form,
+    extension_specs,
+    form_to_profile,
+)
 from licensedesk.web.portal.models import ProfileSection
 
+#: every section a client may fill in (``extensions`` only where one of their licenses has a section)
 SECTIONS: tuple[str, ...] = tuple(ProfileSection.values)
+#: the contract's three sections, always offered
+_CONTRACT_SECTIONS = tuple(s for s in SECTIONS if s != EXTENSIONS)
+
+
+def sections_for(licenses: Sequence[str]) -> list[str]:
+    """The sections offered to a company whose cases are for ``licenses``: the contract's three, and
+    the license-specific facts when one of these licenses declares a section."""
+    shown = list(_CONTRACT_SECTIONS)
+    if extension_specs(licenses) is not None:
+        shown.append(EXTENSIONS)
+    return shown
 
 
 def section_title(section: str, lang: str) -> str:
@@ -82,6 +102,8 @@ class SectionForm:
     group: BoundGroup
     errors: list[str]
     has_errors: bool
+    #: the hidden input's value: extension facts this form does not show (other licenses'), as JSON
+    kept_extensions: str = ""
 
 
 def section_form(
@@ -92,14 +114,24 @@ def section_form(
     problems: Sequence[Mapping[str, Any]] = (),
     blank_rows: Mapping[str, int] | None = None,
     row_action: str = "",
+    licenses: Sequence[str] | None = None,
 ) -> SectionForm:
     """The inputs of ``section`` showing ``profile`` (the current profile with the draft or the submitted
-    answers merged in), each problem of the section next to its input."""
+    answers merged in), each problem of the section next to its input; ``licenses``: the licenses whose
+    sections ``extensions`` shows (default: all)."""
     own = [p for p in problems if section_of(str(p.get("path", ""))) == section]
     foreign = [p for p in problems if p not in own]
-    form = build_form(profile, lang=lang, problems=own, blank_rows=blank_rows, row_action=row_action)
+    form = build_form(
+        profile, lang=lang, problems=own, blank_rows=blank_rows, row_action=row_action, licenses=licenses
+    )
     group = next(g for g in form.sections if g.spec.key == section)
     errors = list(form.errors)
     # A problem elsewhere in the profile cannot be fixed here; say where it is rather than hide it.
     errors += [f"{p.get('path') or '—'}: {p.get('message', '')}" for p in foreign]
-    return SectionForm(section=section, group=group, errors=errors, has_errors=bool(problems))
+    return SectionForm(
+        section=section,
+        group=group,
+        errors=errors,
+        has_errors=bool(problems),
+        kept_extensions=form.kept_extensions if section == EXTENSIONS else "",
+    )

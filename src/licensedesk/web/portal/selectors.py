@@ -14,6 +14,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from licensedesk.core.catalog.loader import default_catalog
 from licensedesk.core.errors import NotFound, PermissionDenied
+from licensedesk.core.workflow import machine_for
 from licensedesk.web.accounts.models import STAFF_ROLES, Role, User
 from licensedesk.web.audit.models import AuditEvent
 from licensedesk.web.cases.models import Case, CaseCheck, ClientCompany, Note
@@ -85,8 +86,8 @@ def _portal_case(
     case: Case, check: CaseCheck | None, reached: set[str] | None, asks: list[Ask]
 ) -> PortalCase:
     catalog = default_catalog()
-    compiled = catalog.version(case.license_id, case.ruleset_version)
-    workflow = compiled.version.workflow
+    # the case type's own workflow (an annual report, a renewal … has its own stages)
+    workflow = machine_for(case.license_id, case.ruleset_version, case.case_type).workflow
     stage = next(s for s in workflow.stages if s.id == case.stage)
     names = catalog.license(case.license_id).names
     return PortalCase(
@@ -154,6 +155,12 @@ def portal_company(*, user: Any) -> ClientCompany:
     if company is None:  # pragma: no cover - a client user always has a company (a database constraint)
         raise NotFound("No such company.", code="company.not_found", message_zh="未找到该企业。")
     return company
+
+
+def portal_license_ids(*, user: Any) -> list[str]:
+    """The licenses of the client's cases (what the profile's license-specific section shows)."""
+    ensure_client_user(user)
+    return sorted(set(cases_visible_to(user=user).values_list("license_id", flat=True)))
 
 
 def profile_drafts(*, company: ClientCompany) -> dict[str, ProfileDraft]:

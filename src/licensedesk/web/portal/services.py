@@ -34,8 +34,8 @@ from licensedesk.web.cases.services import (
     refresh_company_fields,
 )
 from licensedesk.web.portal.emails import invitation_message
-from licensedesk.web.portal.models import Invitation, InvitationState, ProfileDraft, ProfileSection
-from licensedesk.web.portal.profile_sections import merge_section
+from licensedesk.web.portal.models import Invitation, InvitationState, ProfileDraft
+from licensedesk.web.portal.profile_sections import SECTIONS, merge_section
 
 TOKEN_BYTES = 32
 DISPLAY_NAME_MAX_LENGTH = 100
@@ -375,9 +375,9 @@ def invitation_accept(
 
 
 def _check_section(section: str) -> None:
-    if section not in ProfileSection.values:
+    if section not in SECTIONS:
         raise InvalidInput(
-            f"Unknown profile section {section!r}; sections: {', '.join(ProfileSection.values)}.",
+            f"Unknown profile section {section!r}; sections: {', '.join(SECTIONS)}.",
             code="profile_draft.section_invalid",
             message_zh=f"未知的档案部分 {section!r}。",
         )

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,18 +26,20 @@ from licensedesk.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from licensedesk.web.cases.case_types import duty_case_view
+from licensedesk.web.cases.clocks import clocks_for_case
 from licensedesk.web.cases.form_body import ensure_form_body
 from licensedesk.web.cases.selectors import case_get_visible_to, is_staff_reader
 from licensedesk.web.cases.services import USCC_DUPLICATE, USCC_UNUSABLE, note_create
 from licensedesk.web.portal import selectors, services
 from licensedesk.web.portal.emails import served_base_url
 from licensedesk.web.portal.forms import AcceptForm, InviteForm, ReplyForm, apply_error
-from licensedesk.web.portal.models import ProfileSection
 from licensedesk.web.portal.profile_sections import (
     merge_section,
     section_form,
     section_input,
     section_title,
+    sections_for,
 )
 from licensedesk.web.portal.templatetags.portal_tags import current_lang, error_text
 
@@ -102,6 +105,15 @@ def _case_page(request: HttpRequest, item: Any, reply_form: ReplyForm, *, status
         "case": item.case,
         "checklist": checklist_for(user=request.user, case_id=item.case.pk, case=item.case),
         "documents": documents_panel(user=request.user, case=item.case, lang=current_lang()),
+        # only the clocks the client must meet (a correction's due date): the authority's clocks, their
+        # practice variants and counting notes are the agency's working detail
+        "client_clocks": [
+            c
+            for c in clocks_for_case(case=item.case, today=timezone.localdate())
+            if c.running and c.actor == "client"
+        ],
+        # a duty case (annual report, change, renewal): what the client must do, and for which license
+        "duty": duty_case_view(item.case),
     }
     return render(request, "portal/case.html", context, status=status)
 
@@ -132,7 +144,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     lang = current_lang()
     sections = [
         {"id": section, "title": section_title(section, lang), "draft": drafts.get(section)}
-        for section in ProfileSection.values
+        for section in sections_for(selectors.portal_license_ids(user=request.user))
     ]
     return render(request, "portal/profile.html", {"company": company, "sections": sections})
 
@@ -151,6 +163,7 @@ def _section_page(
     status: int = 200,
 ) -> HttpResponse:
     lang = current_lang()
+    licenses = selectors.portal_license_ids(user=request.user)
     form = section_form(
         shown_profile,
         section,
@@ -158,6 +171,7 @@ def _section_page(
         problems=problems or (),
         blank_rows=blank_rows,
         row_action=row_action,
+        licenses=licenses,
     )
     context = {
         "company": company,
@@ -167,7 +181,7 @@ def _section_page(
         "draft": draft,
         "draft_outdated": draft is not None and draft.base_version != company.version,
         "notice": notice,
-        "sections": [(s, section_title(s, lang)) for s in ProfileSection.values],
+        "sections": [(s, section_title(s, lang)) for s in sections_for(licenses)],
     }
     return render(request, "portal/profile_section.html", context, status=status)
 
@@ -176,7 +190,7 @@ def _section_page(
 @require_http_methods(["GET", "POST"])
 @shows_errors
 def profile_section(request: HttpRequest, section: str) -> HttpResponse:
-    if section not in ProfileSection.values:
+    if section not in sections_for(selectors.portal_license_ids(user=request.user)):
         raise NotFound(
             "No such profile section.", code="profile.section_not_found", message_zh="没有该档案部分。"
         )

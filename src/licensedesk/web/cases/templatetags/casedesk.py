@@ -56,6 +56,14 @@ def stage_title(case: Any) -> str:
 
 
 @register.filter
+def case_type_title(case_type: str, license_id: str = "") -> str:
+    """``{{ case.case_type|case_type_title:case.license_id }}``: 年报, 许可证续期 …"""
+    from licensedesk.web.cases.case_types import case_type_title as title  # reads display
+
+    return title(case_type, license_id)
+
+
+@register.filter
 def due_on(case: Any) -> date | None:
     return display.case_due_on(case)
 
@@ -63,6 +71,29 @@ def due_on(case: Any) -> date | None:
 @register.filter
 def overdue(day: date | None) -> bool:
     return display.is_overdue(day)
+
+
+@register.filter
+def shown_due(case: Any) -> display.ShownDue:
+    """What a card or a list row shows as the case's due date, with what kind of date it is."""
+    return display.shown_due(case)
+
+
+@register.filter
+def due_soon(day: date | None, days: Any) -> bool:
+    """Due today or within ``days`` calendar days (and not overdue): the board's and list's flag."""
+    return display.is_due_soon(day, int(days))
+
+
+@register.filter
+def due_soon_clock(clock: Any, days: Any) -> bool:
+    """A running clock due within ``days`` of its own unit (working or calendar days)."""
+    return bool(clock.due_within(int(days)))
+
+
+@register.filter
+def absolute(value: Any) -> int:
+    return abs(int(value))
 
 
 @register.filter
