@@ -165,6 +165,23 @@ def test_board_filters_by_consultant_and_license(tenant: Any) -> None:
     assert unknown.status_code == 200 and tenant.company.name in _html(unknown)  # falls back to the first
 
 
+def test_the_board_license_select_shows_the_license_the_board_shows(tenant: Any) -> None:
+    # no license chosen: the board opens on the agency's most recently active case's license, and the
+    # select says so (it showed the first license of the catalog while the board showed another)
+    labour = _case(tenant, stage="qualification_review", target_date=None)
+    Case.objects.filter(pk=labour.pk).update(
+        license_id="labour-dispatch",
+        ruleset_version=default_catalog().license("labour-dispatch").versions[-1].id,
+    )
+    Case.objects.filter(pk=labour.pk).update(updated_at=timezone.now() + timedelta(minutes=1))
+    selected = re.compile(r'<option value="([^"]+)"[^>]*\bselected\b')
+    for query in ({}, {"consultant": tenant.consultant.pk}, {"license": "no-such-license"}):
+        html = _html(_client(tenant.admin).get(_url("board"), query))
+        assert "劳务派遣许可证 在办案件 1 件" in unescape(re.sub(r"<[^>]+>", "", html)), query
+        license_select = html[html.index('name="license"') :]
+        assert selected.search(license_select).group(1) == "labour-dispatch", query
+
+
 def test_board_query_count_does_not_grow_with_cases(tenant: Any, django_assert_num_queries: Any) -> None:
     client = _client(tenant.admin)
     # session, user, the inbox's unread count (navigation), the agency's consultants (filter), the

@@ -272,8 +272,15 @@ class BoardFilterForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         consultant = data.get("consultant")
         chosen = data.get("license") or (default_license() if default_license else None)
+        license_id = chosen or self.fields["license"].choices[0][0]
+        # the select shows the license the board shows, also when nobody chose it (the default)
+        if not self.is_bound:
+            self.initial["license"] = license_id
+        elif self.data.get("license") != license_id:  # none chosen, or one the catalog does not hold
+            self.data = self.data.copy()
+            self.data["license"] = license_id
         return {
-            "license_id": chosen or self.fields["license"].choices[0][0],
+            "license_id": license_id,
             "consultant_id": consultant.pk if consultant else None,
             "case_type": data.get("case_type") or APPLICATION,
         }
